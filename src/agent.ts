@@ -1,0 +1,122 @@
+import { AuthHandler } from './auth/auth-handler.js';
+import { createAuthMethod } from './auth/method.js';
+import { tokenExpiresAt } from './auth/vault-token.js';
+import type { Config } from './config/index.js';
+import { describeError, type Logger } from './log.js';
+import type { BackoffLimits } from './lease/backoff.js';
+import { SecretWorker } from './lease/secret-worker.js';
+import type { MetricsRecorder } from './metrics/recorder.js';
+import type { Readiness } from './http/readiness.js';
+import { AtomicFileSink, probeDirectory, renderSecret } from './render/index.js';
+import { createSource } from './sources/source.js';
+import { VaultClient } from './vault/client.js';
+
+export interface AgentOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly recorder: MetricsRecorder;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+/**
+ * The pipeline for one pod: auth handler → one worker per secret (source → renderer → atomic
+ * sink), sharing one Vault client. Knows nothing of HTTP or signals; cli.ts wires those.
+ */
+export class Agent {
+  readonly auth: AuthHandler;
+  readonly workers: readonly SecretWorker[];
+  private readonly vault: VaultClient;
+  private readonly controller = new AbortController();
+  private readonly tasks: Promise<void>[] = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: AgentOptions) {
+    const { config, logger, recorder } = options;
+    const now = options.now ?? Date.now;
+    this.vault = new VaultClient({ config: config.vault, recorder, now, random: options.random });
+    this.auth = new AuthHandler({ vault: this.vault, method: createAuthMethod(config.auth), recorder, logger, now, random: options.random, backoff: backoffFor(config) });
+    this.workers = config.secrets.map((secret) => {
+      const sink = new AtomicFileSink({ directory: config.output.directory, file: secret.file, mode: secret.mode, uid: config.output.uid, gid: config.output.gid });
+      return new SecretWorker({
+        source: createSource(secret, now),
+        render: (data) => renderSecret({ secret: secret.name, format: secret.format, data, field: secret.field, envPrefix: secret.envPrefix }),
+        sink,
+        vault: this.vault,
+        auth: this.auth,
+        recorder,
+        logger,
+        backoff: backoffFor(config),
+        now,
+        random: options.random,
+      });
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Fails fast (before any Vault call) when the output directory is not writable. */
+  async start(): Promise<void> {
+    await probeDirectory(this.options.config.output.directory);
+    const signal = this.controller.signal;
+    this.tasks.push(this.auth.start(signal), ...this.workers.map((worker) => worker.run(signal)));
+  }
+
+  /** Writes every secret once and returns; for init containers. */
+  async once(signal: AbortSignal): Promise<void> {
+    await probeDirectory(this.options.config.output.directory);
+    const both = AbortSignal.any([signal, this.controller.signal]);
+    void this.auth.start(both);
+    await Promise.all(this.workers.map((worker) => worker.writeOnce(both)));
+  }
+
+  readiness(): Readiness {
+    const reasons: string[] = [];
+    if (!this.auth.current()) reasons.push('not logged in');
+    for (const worker of this.workers) {
+      const state = worker.readiness();
+      if (!state.ready && state.reason) reasons.push(state.reason);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  tokenExpiresAt(): number | undefined {
+    const token = this.auth.current();
+    return token ? tokenExpiresAt(token) : undefined;
+  }
+
+  /**
+   * Stops every timer, then (when `revoke`) revokes leases and the token within the grace
+   * period. Safe to call twice; never throws, never waits past the grace period.
+   */
+  close(options: { revoke: boolean; gracePeriodMs: number }): Promise<void> {
+    this.closing ??= this.shutdown(options);
+    return this.closing;
+  }
+
+  private async shutdown({ revoke, gracePeriodMs }: { revoke: boolean; gracePeriodMs: number }): Promise<void> {
+    const { logger } = this.options;
+    this.controller.abort();
+    await Promise.allSettled(this.tasks);
+    if (revoke) {
+      const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
+      const revoked = await Promise.allSettled(this.workers.map((worker) => worker.revoke(grace)));
+      revoked.forEach((result, index) => {
+        if (result.status === 'rejected') logger.warn({ secret: this.workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown');
+      });
+      try {
+        if (await this.auth.revoke(grace)) logger.info('revoked the Vault token');
+      } catch (error) {
+        logger.warn({ error: describeError(error) }, 'could not revoke the Vault token at shutdown');
+      }
+      logger.info({ leases: revoked.filter((r) => r.status === 'fulfilled' && r.value).length }, 'revoked leases');
+    }
+    this.vault.close();
+  }
+}
+
+function backoffFor(config: Config): BackoffLimits {
+  return { baseMs: 1_000, capMs: config.vault.retryCapMs, floorMs: 250 };
+}

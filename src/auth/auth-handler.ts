@@ -1,0 +1,246 @@
+import { EventEmitter } from 'node:events';
+import { AbortedError, AuthError, VaultPermissionDeniedError, VaultRequestRejectedError } from '../errors.js';
+import { defaultBackoff, type BackoffLimits } from '../lease/backoff.js';
+import { nextAction, type Action } from '../lease/schedule.js';
+import { describeError, type Logger } from '../log.js';
+import type { MetricsRecorder } from '../metrics/recorder.js';
+import { sleepUntil } from '../util/sleep.js';
+import type { VaultClient, VaultResponse } from '../vault/client.js';
+import type { AuthMethod, LoginPlan } from './method.js';
+import { tokenExpiresAt, type VaultToken } from './vault-token.js';
+
+export interface AuthHandlerOptions {
+  readonly vault: VaultClient;
+  readonly method: AuthMethod;
+  readonly recorder: MetricsRecorder;
+  readonly logger: Logger;
+  readonly backoff?: BackoffLimits;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+interface AuthEvents {
+  authenticated: [token: VaultToken];
+  failed: [error: Error];
+}
+
+/**
+ * Owns the agent's Vault token: logs in, renews it on the shared schedule, logs in again when it
+ * is not renewable, reaches its max TTL, or a caller reports a 403 with it. Concurrent 403s from
+ * many secrets lead to one login, because only a report about the current token counts.
+ */
+export class AuthHandler extends EventEmitter<AuthEvents> {
+  private token: VaultToken | undefined;
+  /** Tokens replaced by a newer one, with the instant Vault will revoke them and their leases. */
+  private readonly retired = new Map<string, number>();
+  private failures = 0;
+  private failedAction: Action | undefined;
+  private retryAfterMs: number | undefined;
+  private wake = new AbortController();
+  private waiters: Array<() => void> = [];
+  private running: Promise<void> | undefined;
+  private readonly backoff: BackoffLimits;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AuthHandlerOptions) {
+    super();
+    this.backoff = options.backoff ?? defaultBackoff;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The current token if it has not expired. */
+  current(): VaultToken | undefined {
+    return this.token && tokenExpiresAt(this.token) > this.now() ? this.token : undefined;
+  }
+
+  /** Resolves with a usable token, waiting for a login if needed. */
+  async tokenFor(signal: AbortSignal): Promise<string> {
+    for (;;) {
+      const token = this.current();
+      if (token) return token.token;
+      if (signal.aborted) throw new AbortedError();
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.waiters.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  /** A request made with `token` was refused with 403: log in again, once. */
+  invalidate(token: string, reason: string): void {
+    if (this.token?.token !== token) return;
+    this.options.logger.warn({ reason }, 'Vault refused the agent token; logging in again');
+    this.replaceToken(undefined, this.now());
+    this.wake.abort();
+  }
+
+  /**
+   * Vault revokes every lease when the token that created it is revoked or expires. Leases
+   * obtained with `token` are therefore only good until this instant: Infinity while the token
+   * is current and can still be renewed, its final expiry once it is capped or replaced.
+   */
+  deadlineFor(token: string): number {
+    const current = this.token;
+    if (current?.token === token) return current.renewable && !current.capped ? Number.POSITIVE_INFINITY : tokenExpiresAt(current);
+    return this.retired.get(token) ?? Number.POSITIVE_INFINITY;
+  }
+
+  private replaceToken(next: VaultToken | undefined, retiredExpiry?: number): void {
+    const previous = this.token;
+    if (previous && previous.token !== next?.token) {
+      this.retired.set(previous.token, retiredExpiry ?? tokenExpiresAt(previous));
+    }
+    const now = this.now();
+    for (const [token, expiresAt] of this.retired) if (expiresAt <= now - 60_000) this.retired.delete(token);
+    this.token = next;
+  }
+
+  /** Re-login soon, e.g. because the credential file changed. Keeps the current token meanwhile. */
+  credentialsChanged(): void {
+    if (this.failures > 0) this.wake.abort();
+  }
+
+  start(signal: AbortSignal): Promise<void> {
+    this.running ??= this.loop(signal).catch((error) => {
+      if (!(error instanceof AbortedError)) throw error;
+    });
+    return this.running;
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const token = this.token;
+      const decision = token
+        ? nextAction(
+            {
+              kind: 'lease',
+              since: token.obtainedAt,
+              ttlMs: token.ttlMs,
+              renewable: token.renewable,
+              capped: token.capped,
+              failures: this.failures,
+              failedAction: this.failedAction,
+              retryAfterMs: this.retryAfterMs,
+            },
+            this.now(),
+            this.random(),
+            this.backoff,
+          )
+        : this.failures > 0
+          ? nextAction({ kind: 'interval', since: this.now(), ttlMs: 0, renewable: false, capped: false, failures: this.failures, failedAction: 'refetch', retryAfterMs: this.retryAfterMs }, this.now(), this.random(), this.backoff)
+          : { action: 'refetch' as const, at: this.now() };
+      const wake = this.wake.signal;
+      try {
+        await sleepUntil(decision.at, this.now, AbortSignal.any([signal, wake]));
+      } catch (error) {
+        if (signal.aborted) throw error;
+        this.wake = new AbortController();
+        continue;
+      }
+      if (decision.action === 'renew' && this.token) await this.renew(this.token, signal);
+      else await this.login(signal);
+    }
+  }
+
+  private async login(signal: AbortSignal): Promise<void> {
+    const method = this.options.method.name;
+    try {
+      const plan = await this.options.method.loginPlan(signal);
+      const token = await this.exchange(plan, signal);
+      this.replaceToken(token);
+      this.succeeded();
+      this.options.recorder.loginAttempted(method, 'success');
+      this.options.logger.info({ method, ttl_seconds: token.ttlMs / 1000, renewable: token.renewable }, 'logged in to Vault');
+      this.emit('authenticated', token);
+      for (const waiter of this.waiters.splice(0)) waiter();
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError();
+      this.failed('refetch', error);
+      this.options.recorder.loginAttempted(method, 'failure');
+      this.options.logger.error({ method, error: describeError(error), attempt: this.failures }, 'Vault login failed');
+      this.emit('failed', error as Error);
+    }
+  }
+
+  private async exchange(plan: LoginPlan, signal: AbortSignal): Promise<VaultToken> {
+    const obtainedAt = this.now();
+    if (plan.kind === 'login') {
+      const response = await this.options.vault.request('login', { method: 'POST', path: plan.path, body: plan.body, signal });
+      const auth = response.auth;
+      if (!auth?.client_token) throw new AuthError(`Vault answered the login at ${plan.path} without a token`);
+      return fromAuth(auth.client_token, auth.accessor, auth.lease_duration, auth.renewable, obtainedAt, true);
+    }
+    const response = await this.options.vault.request<{ ttl: number; renewable: boolean; accessor?: string }>('token_lookup', {
+      method: 'GET',
+      path: 'auth/token/lookup-self',
+      token: plan.token,
+      signal,
+    });
+    const data = response.data;
+    if (!data) throw new AuthError('Vault answered the token lookup without data');
+    return fromAuth(plan.token, data.accessor, data.ttl, data.renewable, obtainedAt, false);
+  }
+
+  private async renew(token: VaultToken, signal: AbortSignal): Promise<void> {
+    const obtainedAt = this.now();
+    try {
+      const response: VaultResponse = await this.options.vault.request('token_renew', {
+        method: 'POST',
+        path: 'auth/token/renew-self',
+        body: { increment: `${Math.round(token.requestedTtlMs / 1000)}s` },
+        token: token.token,
+        signal,
+      });
+      const auth = response.auth;
+      if (!auth) throw new AuthError('Vault answered the token renewal without auth data');
+      const ttlMs = auth.lease_duration * 1000;
+      this.token = { ...token, ttlMs, renewable: auth.renewable, obtainedAt, capped: ttlMs < token.requestedTtlMs };
+      this.succeeded();
+      this.options.recorder.tokenRenewed('success');
+      this.options.logger.debug({ ttl_seconds: auth.lease_duration, capped: this.token.capped }, 'renewed the Vault token');
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError();
+      this.options.recorder.tokenRenewed('failure');
+      if (error instanceof VaultPermissionDeniedError || error instanceof VaultRequestRejectedError) {
+        // Revoked, expired or not renewable after all: only a new login helps.
+        this.options.logger.warn({ error: describeError(error) }, 'Vault token can no longer be renewed; logging in again');
+        this.replaceToken(undefined, this.now());
+        return;
+      }
+      this.failed('renew', error);
+      this.options.logger.warn({ error: describeError(error), attempt: this.failures }, 'Vault token renewal failed; will retry');
+    }
+  }
+
+  private succeeded(): void {
+    this.failures = 0;
+    this.failedAction = undefined;
+    this.retryAfterMs = undefined;
+  }
+
+  private failed(action: Action, error: unknown): void {
+    this.failures++;
+    this.failedAction = action;
+    this.retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+  }
+
+  /** Revokes the token at shutdown if vaultlet created it. */
+  async revoke(signal: AbortSignal): Promise<boolean> {
+    const token = this.current();
+    if (!token?.owned) return false;
+    await this.options.vault.request('token_revoke', { method: 'POST', path: 'auth/token/revoke-self', token: token.token, signal, maxRetries: 0 });
+    this.replaceToken(undefined, this.now());
+    return true;
+  }
+}
+
+function fromAuth(token: string, accessor: string | undefined, ttlSeconds: number, renewable: boolean, obtainedAt: number, owned: boolean): VaultToken {
+  const ttlMs = Math.max(0, ttlSeconds) * 1000;
+  return { token, accessor, ttlMs, renewable, obtainedAt, requestedTtlMs: ttlMs, capped: false, owned };
+}

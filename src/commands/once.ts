@@ -1,0 +1,22 @@
+import { Agent } from '../agent.js';
+import type { Config } from '../config/index.js';
+import { createLogger } from '../log.js';
+import { noopRecorder } from '../metrics/recorder.js';
+
+/**
+ * `vaultlet once`: write every secret once and exit, for init containers. Leases and the token
+ * are left alive on purpose: the app is about to use them, and revoking the token would revoke
+ * them too. Gives up after `timeoutMs` so a pod is never stuck in init forever.
+ */
+export async function runOnce(config: Config, stop: AbortSignal, timeoutMs: number): Promise<void> {
+  const logger = createLogger(config.log.level);
+  const agent = new Agent({ config, logger, recorder: noopRecorder });
+  const deadline = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
+  try {
+    await agent.once(deadline);
+    logger.info({ secrets: config.secrets.length, directory: config.output.directory }, 'all secrets written');
+  } finally {
+    await agent.close({ revoke: false, gracePeriodMs: 0 });
+    logger.flush();
+  }
+}

@@ -1,0 +1,59 @@
+import { Agent } from '../agent.js';
+import type { Config } from '../config/index.js';
+import { createHttpApp } from '../http/app.js';
+import { startHttpServer, type HttpServer } from '../http/server.js';
+import { createLogger, describeError } from '../log.js';
+import { PrometheusRecorder } from '../metrics/prometheus-recorder.js';
+import { createRegistry } from '../metrics/registry.js';
+import { VERSION } from '../version.js';
+
+/**
+ * `vaultlet run`: the long-lived sidecar. Resolves when a stop signal has been handled; rejects
+ * when the agent cannot start (unwritable output directory, listen port taken).
+ */
+export async function runAgent(config: Config, stop: AbortSignal): Promise<void> {
+  const logger = createLogger(config.log.level);
+  const registry = createRegistry();
+  let agent: Agent | undefined;
+  const recorder = new PrometheusRecorder({
+    registry,
+    version: VERSION,
+    secrets: () => agent?.workers.map((worker) => worker.snapshot()) ?? [],
+    token: () => {
+      const expiresAt = agent?.tokenExpiresAt();
+      return expiresAt === undefined ? undefined : { expiresAt };
+    },
+    ready: () => agent?.readiness().ready ?? false,
+  });
+  agent = new Agent({ config, logger, recorder });
+  for (const secret of config.secrets) recorder.declareSecret(secret.name, secret.kind);
+
+  let server: HttpServer | undefined;
+  try {
+    if (config.listen) {
+      const app = createHttpApp({ registry, readiness: () => agent.readiness() });
+      server = await startHttpServer(app, config.listen.host, config.listen.port);
+      logger.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
+    }
+    await agent.start();
+    logger.info({ version: VERSION, secrets: config.secrets.length, directory: config.output.directory }, 'vaultlet started');
+  } catch (error) {
+    await agent.close({ revoke: false, gracePeriodMs: 0 });
+    await server?.close();
+    throw error;
+  }
+
+  await new Promise<void>((resolve) => {
+    if (stop.aborted) resolve();
+    else stop.addEventListener('abort', () => resolve(), { once: true });
+  });
+  logger.info({ revoke: config.shutdown.revoke, grace_seconds: config.shutdown.gracePeriodMs / 1000 }, 'stopping');
+  try {
+    await agent.close(config.shutdown);
+  } catch (error) {
+    logger.error({ error: describeError(error) }, 'shutdown failed');
+  }
+  await server?.close();
+  logger.info('stopped');
+  logger.flush();
+}

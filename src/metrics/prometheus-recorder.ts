@@ -1,0 +1,69 @@
+import type { Registry } from 'prom-client';
+import type { MetricsRecorder, Result, SecretSnapshot, TokenSnapshot, VaultOperation } from './recorder.js';
+import { createAuthMetrics, type AuthMetrics } from './auth-metrics.js';
+import { createVaultRequestMetrics, type VaultRequestMetrics } from './vault-request-metrics.js';
+import { createSecretEventMetrics, type SecretEventMetrics } from './secret-event-metrics.js';
+import { createSecretStateMetrics } from './secret-state-metrics.js';
+import { createAgentMetrics } from './agent-metrics.js';
+
+export interface PrometheusRecorderOptions {
+  /** Injected, never prom-client's global registry. */
+  registry: Registry;
+  /** Read at scrape time. */
+  secrets: () => Iterable<SecretSnapshot>;
+  /** Read at scrape time; undefined before the first login. */
+  token: () => TokenSnapshot | undefined;
+  /** Read at scrape time. */
+  ready: () => boolean;
+  /** Epoch ms; Date.now by default, injected by tests. */
+  now?: () => number;
+  version: string;
+}
+
+/** The MetricsRecorder that feeds a prom-client registry; registers every vaultlet_* metric once. */
+export class PrometheusRecorder implements MetricsRecorder {
+  readonly #auth: AuthMetrics;
+  readonly #vault: VaultRequestMetrics;
+  readonly #secrets: SecretEventMetrics;
+
+  constructor(options: PrometheusRecorderOptions) {
+    const now = options.now ?? Date.now;
+    this.#auth = createAuthMetrics(options.registry, options.token, now);
+    this.#vault = createVaultRequestMetrics(options.registry);
+    this.#secrets = createSecretEventMetrics(options.registry);
+    createSecretStateMetrics(options.registry, options.secrets, now);
+    createAgentMetrics(options.registry, options.ready, options.version);
+  }
+
+  /**
+   * Zero-initialises the secret's counters so rate() works from the first scrape. The engine is
+   * accepted for symmetry with SecretSnapshot; its gauges are read from secrets() at scrape time.
+   */
+  declareSecret(name: string, _engine: string): void {
+    this.#secrets.declare(name);
+  }
+
+  loginAttempted(method: string, result: Result): void {
+    this.#auth.loginAttempted(method, result);
+  }
+
+  tokenRenewed(result: Result): void {
+    this.#auth.tokenRenewed(result);
+  }
+
+  vaultRequest(operation: VaultOperation, status: number, seconds: number): void {
+    this.#vault.vaultRequest(operation, status, seconds);
+  }
+
+  secretRenewed(secret: string, result: Result): void {
+    this.#secrets.renewed(secret, result);
+  }
+
+  secretRotated(secret: string, result: Result): void {
+    this.#secrets.rotated(secret, result);
+  }
+
+  secretWritten(secret: string, result: Result, changed: boolean): void {
+    this.#secrets.written(secret, result, changed);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * What happened, in domain words. The agent reports through this interface only, so the
+ * Prometheus implementation can be swapped for a no-op in unit tests and nothing else imports
+ * prom-client. Labels passed here are bounded: secret names come from config, operations and
+ * results from the fixed unions below, never from lease ids, paths with ids, or values.
+ */
+export type Result = 'success' | 'failure';
+
+export type VaultOperation =
+  | 'health'
+  | 'login'
+  | 'token_lookup'
+  | 'token_renew'
+  | 'token_revoke'
+  | 'secret_read'
+  | 'lease_renew'
+  | 'lease_revoke'
+  | 'lease_lookup';
+
+/** Live view of one secret, read at scrape time so "seconds until expiry" is never stale. */
+export interface SecretSnapshot {
+  readonly name: string;
+  readonly engine: string;
+  /** Epoch ms when the current lease expires; Infinity for unleased secrets. */
+  readonly expiresAt: number;
+  /** Epoch ms of the last successful file write; undefined before the first one. */
+  readonly lastWriteAt?: number;
+}
+
+export interface TokenSnapshot {
+  /** Epoch ms when the Vault token expires; Infinity for a non-expiring token. */
+  readonly expiresAt: number;
+}
+
+export interface MetricsRecorder {
+  loginAttempted(method: string, result: Result): void;
+  tokenRenewed(result: Result): void;
+  /** `status` is the HTTP status, or 0 when no answer came (connection error, timeout). */
+  vaultRequest(operation: VaultOperation, status: number, seconds: number): void;
+  secretRenewed(secret: string, result: Result): void;
+  /** A new credential or version was fetched to replace the current one. */
+  secretRotated(secret: string, result: Result): void;
+  /** A file write was attempted; `changed` is false when the bytes were already on disk. */
+  secretWritten(secret: string, result: Result, changed: boolean): void;
+}
+
+/** For tests and for `vaultlet once` without a listener. */
+export const noopRecorder: MetricsRecorder = Object.freeze({
+  loginAttempted() {},
+  tokenRenewed() {},
+  vaultRequest() {},
+  secretRenewed() {},
+  secretRotated() {},
+  secretWritten() {},
+});

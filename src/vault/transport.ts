@@ -1,0 +1,108 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import axios, { type AxiosInstance } from 'axios';
+import type { VaultConfig } from '../config/index.js';
+import { ConfigError } from '../errors.js';
+
+/**
+ * The HTTP layer node-vault sends through (its documented `request-promise` hook). node-vault
+ * keeps building paths, token and namespace headers and classifying statuses; this layer adds
+ * what the sidecar needs and node-vault's own transport drops: an AbortSignal per request, the
+ * Retry-After header, TLS from Vault's environment variables, and keep-alive connections.
+ */
+export interface TransportOptions {
+  uri: string;
+  method: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  /** Ours, passed through node-vault untouched. */
+  signal?: AbortSignal;
+  /** Filled in by the transport so the client can read what node-vault does not return. */
+  meta?: ResponseMeta;
+}
+
+export interface ResponseMeta {
+  status?: number;
+  retryAfterMs?: number;
+}
+
+export interface TransportResponse {
+  statusCode: number;
+  body: unknown;
+  request: { path: string };
+}
+
+export type Transport = ((options: TransportOptions) => Promise<TransportResponse>) & { close(): void };
+
+function readTls(config: VaultConfig): { ca?: Buffer[]; cert?: Buffer; key?: Buffer } {
+  const read = (file: string, key: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(`${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  };
+  const ca: Buffer[] = [];
+  if (config.caCert) ca.push(read(config.caCert, 'vault.ca_cert'));
+  if (config.caPath) {
+    let names: string[];
+    try {
+      names = readdirSync(config.caPath).filter((name) => /\.(pem|crt)$/i.test(name));
+    } catch (error) {
+      throw new ConfigError(`vault.ca_path: cannot list ${config.caPath}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+    for (const name of names) ca.push(read(join(config.caPath, name), 'vault.ca_path'));
+  }
+  return {
+    ...(ca.length ? { ca } : {}),
+    ...(config.clientCert ? { cert: read(config.clientCert, 'vault.client_cert') } : {}),
+    ...(config.clientKey ? { key: read(config.clientKey, 'vault.client_key') } : {}),
+  };
+}
+
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export function createTransport(config: VaultConfig): Transport {
+  const tls = readTls(config);
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: !config.tlsSkipVerify, ...tls });
+  const instance: AxiosInstance = axios.create({
+    validateStatus: () => true,
+    timeout: config.requestTimeoutMs,
+    httpAgent,
+    httpsAgent,
+    // Vault answers are small; a runaway body must not balloon the sidecar's memory.
+    maxContentLength: 8 * 1024 * 1024,
+    maxRedirects: 0,
+  });
+
+  const send = async (options: TransportOptions): Promise<TransportResponse> => {
+    const response = await instance.request({
+      method: options.method,
+      url: options.uri,
+      headers: options.headers,
+      data: options.json,
+      signal: options.signal,
+    });
+    if (options.meta) {
+      options.meta.status = response.status;
+      const retryAfter = parseRetryAfter(response.headers['retry-after']);
+      if (retryAfter !== undefined) options.meta.retryAfterMs = retryAfter;
+    }
+    return { statusCode: response.status, body: response.data === '' ? undefined : response.data, request: { path: new URL(options.uri).pathname } };
+  };
+  return Object.assign(send, {
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  });
+}
