@@ -149,11 +149,7 @@ export class SecretWorker {
     try {
       const lease = await this.options.source.read(this.options.vault, token, signal);
       const sameVersion = previous?.written && lease.version !== undefined && lease.version === previous.lease.version;
-      if (!sameVersion) {
-        const { changed } = await this.options.sink.write(this.options.render(lease.data));
-        this.options.recorder.secretWritten(this.name, 'success', changed);
-        if (changed) this.lastWriteAt = this.now();
-      }
+      if (!sameVersion) await this.write(lease);
       this.held = { lease, token, grantedTtlMs: lease.ttlMs, capped: false, written: true };
       if (previous?.written && !sameVersion) this.options.recorder.secretRotated(this.name, 'success');
       this.succeeded();
@@ -165,6 +161,17 @@ export class SecretWorker {
       if (signal.aborted) throw new AbortedError();
       if (previous?.written) this.options.recorder.secretRotated(this.name, 'failure');
       this.failed('refetch', error, token);
+    }
+  }
+
+  private async write(lease: Lease): Promise<void> {
+    try {
+      const { changed } = await this.options.sink.write(this.options.render(lease.data));
+      this.options.recorder.secretWritten(this.name, 'success', changed);
+      if (changed) this.lastWriteAt = this.now();
+    } catch (error) {
+      this.options.recorder.secretWritten(this.name, 'failure', false);
+      throw error;
     }
   }
 
