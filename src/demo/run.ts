@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodeVault from 'node-vault';
+import { startDevServer } from '../devserver/index.js';
+import { demoConfigYaml } from './agent-config.js';
+import { createServiceAccountIssuer } from './service-account.js';
+import { setupDemoVault } from './vault-setup.js';
+
+/**
+ * `npm run demo`: the dev server and a real agent process with short TTLs (30 s leases capped
+ * at 2 min), so renewals and rotations show within a minute. Prints `secrets:` and `metrics:`
+ * once the agent is ready; Ctrl-C stops both and exits 0.
+ */
+async function main(): Promise<void> {
+  // /dev/shm is tmpfs, like the pod's emptyDir with medium: Memory.
+  const base = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'vaultlet-demo-'));
+  const secretsDir = join(base, 'secrets');
+  await mkdir(secretsDir, { mode: 0o755 });
+
+  const server = await startDevServer({ port: Number(process.env.DEMO_VAULT_PORT ?? 0) });
+  const issuer = await createServiceAccountIssuer();
+  await setupDemoVault({ address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem });
+  const tokenPath = join(base, 'serviceaccount-token');
+  await writeFile(tokenPath, await issuer.sign({ namespace: 'default', name: 'demo-app' }), { mode: 0o600 });
+  const configPath = join(base, 'vaultlet.yaml');
+  await writeFile(configPath, demoConfigYaml({ vaultAddress: server.url, tokenPath, directory: secretsDir, port: Number(process.env.DEMO_METRICS_PORT ?? 0) }));
+
+  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+  const agent = spawn(process.execPath, [cli, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let metricsUrl: string | undefined;
+  agent.stdout.setEncoding('utf8');
+  let buffered = '';
+  agent.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      process.stdout.write(`[agent] ${line}\n`);
+      try {
+        const entry = JSON.parse(line) as { url?: string };
+        if (!metricsUrl && entry.url) metricsUrl = entry.url;
+      } catch {
+        // not a log line
+      }
+    }
+  });
+
+  // Change the KV secret now and then, so a new version is seen being written.
+  const root = nodeVault({ endpoint: server.url, token: server.rootToken });
+  let version = 1;
+  const kvTimer = setInterval(() => {
+    version++;
+    root.write('secret/data/demo/config', { data: { api_url: 'https://api.example.internal', feature_flags: 'search,beta-ui', api_key: `demo-kv-secret-${version}` } }).catch(() => {});
+  }, 45_000);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(kvTimer);
+    if (agent.exitCode === null) {
+      agent.kill('SIGTERM');
+      await new Promise((resolve) => agent.once('exit', resolve));
+    }
+    await server.close();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  agent.on('exit', (code) => {
+    if (!stopping) {
+      process.stderr.write(`agent exited unexpectedly with code ${code}\n`);
+      void stop(1);
+    }
+  });
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (metricsUrl) {
+      const ready = await fetch(`${metricsUrl}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+    }
+    if (Date.now() > deadline) {
+      process.stderr.write('the agent did not become ready within 30 s\n');
+      return stop(1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  process.stdout.write(`vault: ${server.url} (dev server, root token "${server.rootToken}")\n`);
+  process.stdout.write(`secrets: ${secretsDir}\n`);
+  process.stdout.write(`metrics: ${metricsUrl}/metrics\n`);
+  process.stdout.write('leases last 30 s (max 2 min): watch the files change; Ctrl-C stops and revokes\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+import type { Router } from 'express';
+import type { DevContext } from './context.js';
+import { durationField, stringField } from './fields.js';
+import { addRoute, type Call } from './route.js';
+import { badRequest, VaultHttpError, type Reply } from './vault-http.js';
+
+/** sys/leases/{renew,revoke,lookup,revoke-prefix} plus the legacy sys/renew, sys/revoke forms. */
+export function addLeaseRoutes(router: Router, ctx: DevContext): void {
+  const { leases } = ctx;
+  const mountType = 'system';
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+  const leaseIdOf = (call: Call): string => {
+    const id = call.params['id'] || stringField(call.body, 'lease_id');
+    if (!id) throw badRequest('lease_id must be specified');
+    return id;
+  };
+
+  const renew = (call: Call): Reply => {
+    const id = leaseIdOf(call);
+    try {
+      const { lease, ttl, warnings } = leases.renew(id, durationField(call.body, 'increment'));
+      return { leaseId: lease.id, renewable: lease.renewable, leaseDuration: ttl, warnings };
+    } catch (error) {
+      // Unknown, revoked and expired leases all answer 400 "lease not found", as Vault does.
+      if (error instanceof VaultHttpError) throw error;
+      throw badRequest((error as Error).message);
+    }
+  };
+  const revoke = (call: Call) => leases.revoke(leaseIdOf(call));
+  const lookup = (call: Call): Reply => {
+    const id = stringField(call.body, 'lease_id');
+    if (!id) throw badRequest('lease_id must be specified');
+    const lease = leases.get(id);
+    if (!lease) throw badRequest('invalid lease');
+    return {
+      data: {
+        id: lease.id, issue_time: iso(lease.issueTime), expire_time: iso(lease.expireAt),
+        last_renewal: iso(lease.lastRenewal), renewable: lease.renewable, ttl: leases.ttlSeconds(lease),
+      },
+    };
+  };
+  const revokePrefix = (call: Call) => {
+    const prefix = call.params['prefix'] ?? '';
+    leases.revokePrefix(prefix);
+  };
+
+  for (const path of ['/sys/leases/renew', '/sys/renew']) {
+    addRoute(router, ctx, path, { mountType, write: renew });
+    addRoute(router, ctx, `${path}/*id`, { mountType, write: renew });
+  }
+  for (const path of ['/sys/leases/revoke', '/sys/revoke']) {
+    addRoute(router, ctx, path, { mountType, write: revoke });
+    addRoute(router, ctx, `${path}/*id`, { mountType, write: revoke });
+  }
+  addRoute(router, ctx, '/sys/leases/lookup', { mountType, write: lookup });
+  for (const path of ['/sys/leases/revoke-prefix/*prefix', '/sys/revoke-prefix/*prefix']) {
+    addRoute(router, ctx, path, { mountType, sudo: true, write: revokePrefix });
+  }
+}

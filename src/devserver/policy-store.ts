@@ -1,0 +1,80 @@
+import { allows, buildAcl, type Acl } from './acl.js';
+import { parsePolicy, type Capability, type PathRule } from './policy.js';
+
+/**
+ * The parts of Vault's built-in default policy that this server implements (token self-service,
+ * lease renew and lookup by id), with Vault's own comments. Vault's default policy also grants
+ * cubbyhole, wrapping, tools and capabilities-self, which this server does not implement.
+ */
+export const DEFAULT_POLICY = `# Allow tokens to look up their own properties
+path "auth/token/lookup-self" {
+    capabilities = ["read"]
+}
+
+# Allow tokens to renew themselves
+path "auth/token/renew-self" {
+    capabilities = ["update"]
+}
+
+# Allow tokens to revoke themselves
+path "auth/token/revoke-self" {
+    capabilities = ["update"]
+}
+
+# Allow a token to renew a lease via lease_id in the request body; old path for
+# old clients, new path for newer
+path "sys/renew" {
+    capabilities = ["update"]
+}
+path "sys/leases/renew" {
+    capabilities = ["update"]
+}
+
+# Allow looking up lease properties. This requires knowing the lease ID ahead
+# of time and does not divulge any sensitive information.
+path "sys/leases/lookup" {
+    capabilities = ["update"]
+}
+`;
+
+export class PolicyStore {
+  private readonly policies = new Map<string, { text: string; rules: PathRule[] }>();
+  /** Merged ACLs by policy-name set; cleared on every policy change. */
+  private readonly acls = new Map<string, Acl>();
+
+  constructor() {
+    this.put('default', DEFAULT_POLICY);
+  }
+
+  /** Throws PolicyParseError for a policy Vault would refuse. Names are lower-cased like Vault. */
+  put(name: string, text: string): void {
+    this.policies.set(name.toLowerCase(), { text, rules: parsePolicy(text) });
+    this.acls.clear();
+  }
+
+  get(name: string): string | undefined {
+    if (name === 'root') return '';
+    return this.policies.get(name.toLowerCase())?.text;
+  }
+
+  delete(name: string): void {
+    this.policies.delete(name.toLowerCase());
+    this.acls.clear();
+  }
+
+  names(): string[] {
+    return [...this.policies.keys(), 'root'].sort();
+  }
+
+  /** Whether tokens holding these policies may use `capability` on `path`. */
+  allows(policyNames: readonly string[], path: string, capability: Capability): boolean {
+    if (policyNames.includes('root')) return true;
+    const key = policyNames.join('\n');
+    let acl = this.acls.get(key);
+    if (!acl) {
+      acl = buildAcl(policyNames.map((name) => this.policies.get(name)?.rules ?? []));
+      this.acls.set(key, acl);
+    }
+    return allows(acl, path, capability);
+  }
+}
