@@ -102,16 +102,23 @@ export class Agent {
     await Promise.allSettled(this.tasks);
     if (revoke) {
       const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
-      const revoked = await Promise.allSettled(this.workers.map((worker) => worker.revoke(grace)));
-      revoked.forEach((result, index) => {
-        if (result.status === 'rejected') logger.warn({ secret: this.workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown');
+      const current = this.auth.current();
+      const tokenBeingRevoked = current?.owned ? current.token : undefined;
+      const results = await Promise.allSettled(this.workers.map((worker) => worker.revoke(grace, tokenBeingRevoked)));
+      results.forEach((result, index) => {
+        if (result.status === 'rejected') {
+          logger.warn({ secret: this.workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown (does the policy grant update on sys/leases/revoke?)');
+        }
       });
+      let tokenRevoked = false;
       try {
-        if (await this.auth.revoke(grace)) logger.info('revoked the Vault token');
+        tokenRevoked = await this.auth.revoke(grace);
+        if (tokenRevoked) logger.info('revoked the Vault token');
       } catch (error) {
-        logger.warn({ error: describeError(error) }, 'could not revoke the Vault token at shutdown');
+        logger.warn({ error: describeError(error) }, 'could not revoke the Vault token at shutdown; its leases stay until they expire');
       }
-      logger.info({ leases: revoked.filter((r) => r.status === 'fulfilled' && r.value).length }, 'revoked leases');
+      const count = (outcome: string) => results.filter((r) => r.status === 'fulfilled' && r.value === outcome).length;
+      logger.info({ with_token: tokenRevoked ? count('with-token') : 0, explicitly: count('revoked') }, 'revoked leases');
     }
     this.vault.close();
   }

@@ -34,6 +34,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
   /** Tokens replaced by a newer one, with the instant Vault will revoke them and their leases. */
   private readonly retired = new Map<string, number>();
   private failures = 0;
+  private lastErrorText: string | undefined;
   private failedAction: Action | undefined;
   private retryAfterMs: number | undefined;
   private wake = new AbortController();
@@ -199,7 +200,16 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
       });
       const auth = response.auth;
       if (!auth) throw new AuthError('Vault answered the token renewal without auth data');
+      // Invalidated (a 403 elsewhere) while the renewal was in flight: the login it asked for wins.
+      if (this.token?.token !== token.token) return;
       const ttlMs = auth.lease_duration * 1000;
+      if (ttlMs <= 0 && token.ttlMs > 0) {
+        // No time granted: the token ends now. Kept as TTL 0 it would read as "never expires".
+        this.options.recorder.tokenRenewed('failure');
+        this.options.logger.warn('Vault token reached its max TTL; logging in again');
+        this.replaceToken(undefined, this.now());
+        return;
+      }
       this.token = { ...token, ttlMs, renewable: auth.renewable, obtainedAt, capped: ttlMs < token.requestedTtlMs };
       this.succeeded();
       this.options.recorder.tokenRenewed('success');
@@ -219,12 +229,19 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
   }
 
   private succeeded(): void {
+    this.lastErrorText = undefined;
     this.failures = 0;
     this.failedAction = undefined;
     this.retryAfterMs = undefined;
   }
 
+  /** The last login or renewal failure, value-free, until the next success. */
+  lastError(): string | undefined {
+    return this.lastErrorText;
+  }
+
   private failed(action: Action, error: unknown): void {
+    this.lastErrorText = describeError(error).message;
     this.failures++;
     this.failedAction = action;
     this.retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;

@@ -1,5 +1,6 @@
 import { Agent } from '../agent.js';
 import type { Config } from '../config/index.js';
+import { AbortedError, VaultletError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { noopRecorder } from '../metrics/recorder.js';
 
@@ -15,8 +16,23 @@ export async function runOnce(config: Config, stop: AbortSignal, timeoutMs: numb
   try {
     await agent.once(deadline);
     logger.info({ secrets: config.secrets.length, directory: config.output.directory }, 'all secrets written');
+  } catch (error) {
+    if (!(error instanceof AbortedError) || stop.aborted) throw error;
+    throw new VaultletError(`gave up after ${timeoutMs / 1000}s: ${whatIsMissing(agent).join('; ')}`);
   } finally {
     await agent.close({ revoke: false, gracePeriodMs: 0 });
     logger.flush();
   }
+}
+
+/** Why `once` could not finish, per secret, in words an operator can act on. */
+function whatIsMissing(agent: Agent): string[] {
+  const problems: string[] = [];
+  if (!agent.auth.current()) problems.push(`not logged in${agent.auth.lastError() ? ` (${agent.auth.lastError()})` : ''}`);
+  for (const worker of agent.workers) {
+    if (worker.readiness().ready) continue;
+    const error = worker.lastError();
+    problems.push(`secret "${worker.name}" not written${error ? ` (${error})` : ''}`);
+  }
+  return problems;
 }

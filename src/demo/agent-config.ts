@@ -8,8 +8,6 @@ export function demoConfigYaml(options: { vaultAddress: string; tokenPath: strin
     output: { directory: options.directory, mode: '0400' },
     secrets: [
       { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json', format: 'json' },
-      { name: 'db-env', kind: 'leased', path: 'database/creds/demo', file: 'db.env', format: 'env', env_prefix: 'PG' },
-      { name: 'db-password', kind: 'leased', path: 'database/creds/demo', file: 'db-password', format: 'raw', field: 'password' },
       { name: 'app-config', kind: 'kv2', mount: 'secret', path: 'demo/config', file: 'config.env', format: 'env', refresh_interval: options.kvRefresh ?? '15s' },
     ],
     listen: { host: '127.0.0.1', port: options.port },

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,8 @@ async function main(): Promise<void> {
       await new Promise((resolve) => agent.once('exit', resolve));
     }
     await server.close();
+    await rm(base, { recursive: true, force: true });
+    process.stdout.write(`demo stopped; removed ${base}\n`);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));

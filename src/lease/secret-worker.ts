@@ -153,9 +153,10 @@ export class SecretWorker {
       this.held = { lease, token, grantedTtlMs: lease.ttlMs, capped: false, written: true };
       if (previous?.written && !sameVersion) this.options.recorder.secretRotated(this.name, 'success');
       this.succeeded();
-      this.options.logger.info(
-        { secret: this.name, file: this.options.sink.path, ttl_seconds: lease.ttlMs / 1000, renewable: lease.renewable, version: lease.version, unchanged: sameVersion || undefined },
-        previous?.written ? 'secret refreshed' : 'secret written',
+      // An unchanged re-read is routine; only a new file is worth an info line.
+      this.options.logger[sameVersion ? 'debug' : 'info'](
+        { secret: this.name, file: this.options.sink.path, ttl_seconds: lease.ttlMs / 1000, renewable: lease.renewable, version: lease.version },
+        sameVersion ? 'secret unchanged' : previous?.written ? 'secret rotated' : 'secret written',
       );
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
@@ -180,6 +181,14 @@ export class SecretWorker {
     const token = await this.options.auth.tokenFor(signal);
     try {
       const renewed = await renewLease(this.options.vault, token, held.lease.id, held.grantedTtlMs, signal);
+      if (renewed.ttlMs <= 0) {
+        // Vault granted no time: the lease ends now. Kept as TTL 0 it would read as "never expires".
+        this.options.recorder.secretRenewed(this.name, 'failure');
+        this.held = { ...held, capped: true, lease: { ...held.lease, renewable: false, ttlMs: Math.max(1, this.now() - held.lease.obtainedAt) } };
+        this.failures = 0;
+        await this.fetch(signal);
+        return;
+      }
       const capped = renewed.ttlMs < held.grantedTtlMs;
       this.held = { ...held, capped, lease: { ...held.lease, ttlMs: renewed.ttlMs, renewable: renewed.renewable, obtainedAt: this.now() } };
       this.options.recorder.secretRenewed(this.name, 'success');
@@ -216,12 +225,17 @@ export class SecretWorker {
     this.options.logger.warn({ secret: this.name, action, attempt: this.failures, error: describeError(error) }, `secret ${action} failed; will retry`);
   }
 
-  /** At shutdown: revoke the lease if it is still alive. */
-  async revoke(signal: AbortSignal): Promise<boolean> {
+  /**
+   * At shutdown: revokes the lease if it is still alive. A lease obtained with `tokenBeingRevoked`
+   * is left to Vault, which revokes it together with that token (and Vault's default policy does
+   * not grant sys/leases/revoke, so asking would only earn a 403).
+   */
+  async revoke(signal: AbortSignal, tokenBeingRevoked?: string): Promise<'revoked' | 'with-token' | 'none'> {
     const held = this.held;
-    if (!held?.lease.id || this.expiresAt() <= this.now()) return false;
+    if (!held?.lease.id || this.expiresAt() <= this.now()) return 'none';
+    if (held.token === tokenBeingRevoked) return 'with-token';
     const token = await this.options.auth.tokenFor(signal);
     await revokeLease(this.options.vault, token, held.lease.id, signal);
-    return true;
+    return 'revoked';
   }
 }

@@ -63,9 +63,15 @@ export class VaultClient {
       namespace: options.config.namespace,
       noCustomHTTPVerbs: true,
       'request-promise': { defaults: () => this.transport },
+      // node-vault's debug output includes request bodies (the service account JWT) when
+      // DEBUG=node-vault is set; vaultlet never lets it print.
+      debug: () => {},
     });
-    // node-vault falls back to $VAULT_TOKEN; vaultlet passes its token explicitly per call.
-    (this.vault as { token?: string }).token = undefined;
+    // node-vault falls back to $VAULT_TOKEN and $VAULT_PREFIX; vaultlet passes its token
+    // explicitly per call and its paths are complete.
+    const client = this.vault as { token?: string; pathPrefix?: string };
+    client.token = undefined;
+    client.pathPrefix = '';
     this.backoff = { baseMs: 250, capMs: options.config.retryCapMs, floorMs: 50 };
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;

@@ -62,11 +62,16 @@ function readTls(config: VaultConfig): { ca?: Buffer[]; cert?: Buffer; key?: Buf
   };
 }
 
+/**
+ * RFC 9110: delay-seconds (digits only) or an HTTP-date (which starts with a day name). Anything
+ * else is ignored: Date.parse is lenient and reads "retry 2099" as a date decades away.
+ */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /.test(text)) return undefined;
+  const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 

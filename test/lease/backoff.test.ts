@@ -15,6 +15,7 @@ describe('lease/backoff backoffDelay', () => {
     [1, 0.1, 5_000, 5_000],
     [6, 1, 5_000, 30_000],
     [0, 1, 0, 1_000],
+    [1, 0.5, 86_400_000, 300_000],
   ];
   for (const [attempt, rand, retryAfter, expected] of rows) {
     it(`attempt ${attempt}, rand ${rand}, Retry-After ${retryAfter} ms → ${expected} ms`, () => {
