@@ -35,6 +35,8 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
   private readonly retired = new Map<string, number>();
   private failures = 0;
   private lastErrorText: string | undefined;
+  private loginRequested = false;
+  private readonly tokenListeners = new Set<() => void>();
   private failedAction: Action | undefined;
   private retryAfterMs: number | undefined;
   private wake = new AbortController();
@@ -62,15 +64,50 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
       const token = this.current();
       if (token) return token.token;
       if (signal.aborted) throw new AbortedError();
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        this.waiters.push(done);
-        signal.addEventListener('abort', done, { once: true });
-      });
+      await this.nextLogin(signal);
     }
+  }
+
+  /**
+   * A token other than `stale`, logging in now if `stale` is still current. Leases obtained with
+   * a token that has reached its max TTL must move to a new token before Vault revokes them
+   * with the old one; however many secrets ask, there is one login.
+   */
+  async tokenOtherThan(stale: string, signal: AbortSignal): Promise<string> {
+    for (;;) {
+      const token = this.current();
+      if (token && token.token !== stale) return token.token;
+      if (signal.aborted) throw new AbortedError();
+      if (token && !this.loginRequested) {
+        this.loginRequested = true;
+        this.wake.abort();
+      }
+      await this.nextLogin(signal);
+    }
+  }
+
+  private nextLogin(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.waiters.push(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /**
+   * Called whenever the token is replaced or reaches its max TTL, i.e. whenever the deadline of
+   * leases obtained with it may have moved. Returns the unsubscribe function.
+   */
+  onTokenChange(listener: () => void): () => void {
+    this.tokenListeners.add(listener);
+    return () => this.tokenListeners.delete(listener);
+  }
+
+  private tokenChanged(): void {
+    for (const listener of [...this.tokenListeners]) listener();
   }
 
   /** A request made with `token` was refused with 403: log in again, once. */
@@ -100,6 +137,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     const now = this.now();
     for (const [token, expiresAt] of this.retired) if (expiresAt <= now - 60_000) this.retired.delete(token);
     this.token = next;
+    if (previous !== next) this.tokenChanged();
   }
 
   /** Re-login soon, e.g. because the credential file changed. Keeps the current token meanwhile. */
@@ -116,6 +154,11 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
 
   private async loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      if (this.loginRequested) {
+        this.loginRequested = false;
+        await this.login(signal);
+        continue;
+      }
       const token = this.token;
       const decision = token
         ? nextAction(
@@ -210,7 +253,9 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
         this.replaceToken(undefined, this.now());
         return;
       }
-      this.token = { ...token, ttlMs, renewable: auth.renewable, obtainedAt, capped: ttlMs < token.requestedTtlMs };
+      const capped = ttlMs < token.requestedTtlMs || !auth.renewable;
+      this.token = { ...token, ttlMs, renewable: auth.renewable, obtainedAt, capped };
+      if (capped && !token.capped) this.tokenChanged();
       this.succeeded();
       this.options.recorder.tokenRenewed('success');
       this.options.logger.debug({ ttl_seconds: auth.lease_duration, capped: this.token.capped }, 'renewed the Vault token');

@@ -12,6 +12,8 @@ import { nextAction, type Action, type Decision } from './schedule.js';
 /** What a worker needs from the auth handler. */
 export interface TokenProvider {
   tokenFor(signal: AbortSignal): Promise<string>;
+  tokenOtherThan(stale: string, signal: AbortSignal): Promise<string>;
+  onTokenChange(listener: () => void): () => void;
   invalidate(token: string, reason: string): void;
   deadlineFor(token: string): number;
 }
@@ -92,15 +94,26 @@ export class SecretWorker {
 
   /** Runs until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    // A new or capped agent token can bring a lease's deadline forward: decide again.
+    let wake = new AbortController();
+    const unsubscribe = this.options.auth.onTokenChange(() => wake.abort());
     try {
       while (!signal.aborted) {
         const decision = this.decide();
-        await sleepUntil(decision.at, this.now, signal);
+        try {
+          await sleepUntil(decision.at, this.now, AbortSignal.any([signal, wake.signal]));
+        } catch (error) {
+          if (signal.aborted || !wake.signal.aborted) throw error;
+          wake = new AbortController();
+          continue;
+        }
         if (decision.action === 'renew' && this.held?.written) await this.renew(signal);
         else await this.fetch(signal);
       }
     } catch (error) {
       if (!(error instanceof AbortedError)) throw error;
+    } finally {
+      unsubscribe();
     }
   }
 
@@ -145,7 +158,11 @@ export class SecretWorker {
 
   private async fetch(signal: AbortSignal): Promise<void> {
     const previous = this.held;
-    const token = await this.options.auth.tokenFor(signal);
+    // Replacing a lease because its token is dying: the replacement needs a new token.
+    const token =
+      previous?.lease.id && this.options.auth.deadlineFor(previous.token) < leaseExpiresAt(previous.lease)
+        ? await this.options.auth.tokenOtherThan(previous.token, signal)
+        : await this.options.auth.tokenFor(signal);
     try {
       const lease = await this.options.source.read(this.options.vault, token, signal);
       const sameVersion = previous?.written && lease.version !== undefined && lease.version === previous.lease.version;

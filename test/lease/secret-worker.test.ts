@@ -28,6 +28,12 @@ class StubAuth implements TokenProvider {
   deadlineFor(): number {
     return Number.POSITIVE_INFINITY;
   }
+  async tokenOtherThan(): Promise<string> {
+    return this.token;
+  }
+  onTokenChange(): () => void {
+    return () => {};
+  }
 }
 
 interface Counts {

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AgentProcess, sample } from '../support/agent-process.js';
+import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
+
+const DB = { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' };
+
+describe('the agent token over its lifetime (real agent process)', function () {
+  this.timeout(60_000);
+  let vault: VaultFixture;
+  let agent: AgentProcess | undefined;
+
+  afterEach(async function () {
+    if (agent && this.currentTest?.state === 'failed') console.log(agent.describe());
+    await agent?.stop('SIGKILL');
+    agent = undefined;
+    await vault.close();
+  });
+
+  it('renews its token, logs in again before the max TTL, and moves its leases to the new token before Vault revokes them with the old one', async () => {
+    // Token: 2 s TTL, 6 s max. Database lease: 60 s, far longer than any token.
+    vault = await startVaultFixture({ tokenTtl: '2s', tokenMaxTtl: '6s', dbDefaultTtl: '60s', dbMaxTtl: '10m' });
+    const config = await vault.writeConfig(vault.config([DB]));
+    agent = AgentProcess.start(['run', '--config', config]);
+    await agent.waitReady();
+    const file = join(vault.secretsDir, 'db.json');
+    const users = new Set<string>();
+    const deadline = Date.now() + 14_000;
+    while (Date.now() < deadline) {
+      const ready = await fetch(`${agent.metricsUrl}/readyz`);
+      assert.equal(ready.status, 200, `not ready at some point: ${await ready.text()}`);
+      users.add(JSON.parse(await readFile(file, 'utf8')).username);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const metrics = await agent.metrics();
+    assert.ok((sample(metrics, 'vaultlet_token_renewals_total', { result: 'success' }) ?? 0) >= 2, 'the token was renewed');
+    const logins = sample(metrics, 'vaultlet_logins_total', { method: 'kubernetes', result: 'success' }) ?? 0;
+    assert.ok(logins >= 2 && logins <= 4, `logged in ${logins} times in 14 s with a 6 s max TTL`);
+    // Every lease the agent renewed was alive: no renewal was refused because its token had died.
+    const refused = vault.server.requests.filter((r) => r.path === 'sys/leases/renew' && r.status !== 200);
+    assert.deepEqual(refused.map((r) => r.status), []);
+    // One credential per token at most: leases follow the token, they are not re-leased at random.
+    assert.ok(users.size >= 2 && users.size <= logins, `${users.size} credentials for ${logins} logins`);
+    assert.equal(vault.server.leaseCount('database/creds/demo'), 1, 'exactly one live lease at the end');
+  });
+
+  it('uses VAULT_ADDR over the address in the file, as Vault Agent does', async () => {
+    vault = await startVaultFixture();
+    const doc = vault.config([DB]) as { vault: { address: string } };
+    doc.vault.address = 'http://127.0.0.1:9';
+    const config = await vault.writeConfig(doc);
+    agent = AgentProcess.start(['run', '--config', config], { VAULT_ADDR: vault.server.url });
+    await agent.waitReady();
+  });
+});
