@@ -9,6 +9,8 @@ import type { MetricsRecorder } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
 import { AtomicFileSink, probeDirectory, renderSecret } from './render/index.js';
 import { createSource } from './sources/source.js';
+import type { AgentState } from './state/agent-state.js';
+import { StateFile } from './state/state-file.js';
 import { VaultClient } from './vault/client.js';
 
 export interface AgentOptions {
@@ -27,6 +29,8 @@ export class Agent {
   readonly auth: AuthHandler;
   readonly workers: readonly SecretWorker[];
   private readonly vault: VaultClient;
+  private readonly state: StateFile | undefined;
+  private readonly identity: string;
   private readonly controller = new AbortController();
   private readonly tasks: Promise<void>[] = [];
   private closing: Promise<void> | undefined;
@@ -36,6 +40,10 @@ export class Agent {
     const now = options.now ?? Date.now;
     this.vault = new VaultClient({ config: config.vault, recorder, now, random: options.random });
     this.auth = new AuthHandler({ vault: this.vault, method: createAuthMethod(config.auth), recorder, logger, now, random: options.random, backoff: backoffFor(config) });
+    this.state = config.state ? new StateFile(config.state.file, logger) : undefined;
+    this.identity = JSON.stringify(config.auth.method === 'kubernetes' ? [config.vault.address, config.auth.mount, config.auth.role] : [config.vault.address, config.auth.path]);
+    const saveState = () => this.state?.schedule(() => this.snapshotState());
+    this.auth.onTokenChange(saveState);
     this.workers = config.secrets.map((secret) => {
       const sink = new AtomicFileSink({ directory: config.output.directory, file: secret.file, mode: secret.mode, uid: config.output.uid, gid: config.output.gid });
       return new SecretWorker({
@@ -47,10 +55,39 @@ export class Agent {
         recorder,
         logger,
         backoff: backoffFor(config),
+        onStateChange: saveState,
         now,
         random: options.random,
       });
     });
+  }
+
+  private snapshotState(): AgentState {
+    const { token, retired } = this.auth.persisted();
+    const secrets: AgentState['secrets'] = {};
+    for (const worker of this.workers) {
+      const saved = worker.persisted();
+      if (saved) secrets[worker.name] = saved;
+    }
+    return { version: 1, identity: this.identity, token, retired, secrets };
+  }
+
+  /**
+   * Adopts what a previous run left in the state file (token first, then each lease), so a
+   * restarted or crash-looping agent does not mint new credentials. Then runs normally.
+   */
+  private async resume(signal: AbortSignal): Promise<void> {
+    const saved = await this.state?.read();
+    const usable = saved && saved.identity === this.identity ? saved : undefined;
+    if (saved && !usable) this.options.logger.info('the state file belongs to another Vault or role; not adopting it');
+    if (usable?.token) await this.auth.adopt(usable.token, usable.retired, signal).catch(() => false);
+    const authDone = this.auth.start(signal);
+    const workersDone = this.workers.map(async (worker) => {
+      const lease = usable?.secrets[worker.name];
+      if (lease) await worker.adopt(lease, signal).catch(() => false);
+      await worker.run(signal);
+    });
+    await Promise.all([authDone, ...workersDone]);
   }
 
   get signal(): AbortSignal {
@@ -60,8 +97,7 @@ export class Agent {
   /** Fails fast (before any Vault call) when the output directory is not writable. */
   async start(): Promise<void> {
     await probeDirectory(this.options.config.output.directory);
-    const signal = this.controller.signal;
-    this.tasks.push(this.auth.start(signal), ...this.workers.map((worker) => worker.run(signal)));
+    this.tasks.push(this.resume(this.controller.signal));
   }
 
   /** Writes every secret once and returns; for init containers. */
@@ -70,6 +106,9 @@ export class Agent {
     const both = AbortSignal.any([signal, this.controller.signal]);
     void this.auth.start(both);
     await Promise.all(this.workers.map((worker) => worker.writeOnce(both)));
+    // A sidecar started after this init container adopts these leases instead of leasing anew.
+    this.state?.schedule(() => this.snapshotState());
+    await this.state?.flush();
   }
 
   readiness(): Readiness {
@@ -119,6 +158,11 @@ export class Agent {
       }
       const count = (outcome: string) => results.filter((r) => r.status === 'fulfilled' && r.value === outcome).length;
       logger.info({ with_token: tokenRevoked ? count('with-token') : 0, explicitly: count('revoked') }, 'revoked leases');
+      // Nothing left to adopt; a stale file would only cost the next start some lookups.
+      if (tokenRevoked) await this.state?.remove().catch(() => {});
+      else await this.state?.flush();
+    } else {
+      await this.state?.flush();
     }
     this.vault.close();
   }

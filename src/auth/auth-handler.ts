@@ -6,6 +6,7 @@ import { describeError, type Logger } from '../log.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import { sleepUntil } from '../util/sleep.js';
 import type { VaultClient, VaultResponse } from '../vault/client.js';
+import type { PersistedToken } from '../state/agent-state.js';
 import type { AuthMethod, LoginPlan } from './method.js';
 import { tokenExpiresAt, type VaultToken } from './vault-token.js';
 
@@ -290,6 +291,47 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     this.failures++;
     this.failedAction = action;
     this.retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+  }
+
+  /** What a restarted agent needs to adopt this token instead of logging in again. */
+  persisted(): { token?: PersistedToken; retired: Record<string, number> } {
+    const token = this.current();
+    return { token: token?.owned ? { ...token } : undefined, retired: Object.fromEntries(this.retired) };
+  }
+
+  /**
+   * Takes over the token of a previous run (before start()): asks Vault whether it is still
+   * alive (lookup-self). A dead token is remembered as retired now, so leases obtained with it
+   * are known to be gone. With Vault unreachable the saved timing is trusted; the first 403
+   * will send the agent to log in.
+   */
+  async adopt(saved: PersistedToken, retired: Record<string, number>, signal: AbortSignal): Promise<boolean> {
+    const now = this.now();
+    for (const [token, expiresAt] of Object.entries(retired)) if (expiresAt > now) this.retired.set(token, expiresAt);
+    let token: VaultToken = { ...saved };
+    try {
+      const response = await this.options.vault.request<{ ttl: number; renewable: boolean }>('token_lookup', {
+        method: 'GET',
+        path: 'auth/token/lookup-self',
+        token: saved.token,
+        signal,
+      });
+      const ttlMs = Math.max(0, response.data?.ttl ?? 0) * 1000;
+      if (ttlMs <= 0 && saved.ttlMs > 0) throw new VaultPermissionDeniedError('token_lookup', 403, ['token expired']);
+      token = { ...saved, ttlMs, renewable: Boolean(response.data?.renewable), obtainedAt: this.now() };
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError();
+      if (error instanceof VaultPermissionDeniedError || error instanceof VaultRequestRejectedError || tokenExpiresAt(saved) <= now) {
+        this.retired.set(saved.token, now);
+        this.options.logger.info('the token of a previous run is no longer valid; logging in');
+        return false;
+      }
+    }
+    this.token = token;
+    this.options.logger.info({ ttl_seconds: token.ttlMs / 1000 }, 'adopted the Vault token of a previous run');
+    this.emit('authenticated', token);
+    for (const waiter of this.waiters.splice(0)) waiter();
+    return true;
   }
 
   /** Revokes the token at shutdown if vaultlet created it. */

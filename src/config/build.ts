@@ -1,10 +1,17 @@
+import { join } from 'node:path';
 import { defaultFileName } from './cross-checks.js';
 import type { ConfigDocument } from './schema.js';
 import type { AuthConfig, Config, SecretConfig, VaultConfig } from './types.js';
 
+/**
+ * Inside the output volume by default (a tmpfs that lives as long as the pod), in a hidden
+ * directory of mode 0700 so an app running as another user cannot read the agent's token.
+ */
+export const DEFAULT_STATE_PATH = '.vaultlet/state.json';
+
 /** Maps the validated snake_case document to the camelCase Config; optional keys left out stay absent. */
 export function buildConfig(document: ConfigDocument, vaultOverrides: Partial<VaultConfig>): Config {
-  const { vault, auth, output, listen, shutdown, log } = document;
+  const { vault, auth, output, listen, state, shutdown, log } = document;
   return {
     vault: {
       ...defined({
@@ -25,6 +32,7 @@ export function buildConfig(document: ConfigDocument, vaultOverrides: Partial<Va
     output: defined({ directory: output.directory, mode: output.mode, uid: output.uid, gid: output.gid }),
     secrets: document.secrets.map((secret) => buildSecret(secret, output.mode)),
     listen: listen === false ? false : { host: listen.host, port: listen.port },
+    state: state === false ? false : { file: state.file ?? join(output.directory, DEFAULT_STATE_PATH) },
     shutdown: { revoke: shutdown.revoke, gracePeriodMs: shutdown.grace_period },
     log: { level: log.level },
   };

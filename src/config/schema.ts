@@ -89,6 +89,8 @@ export const documentSchema = z
     output,
     secrets: z.array(z.discriminatedUnion('kind', [leasedSecret, kv2Secret])).min(1, 'must list at least one secret'),
     listen: listen.prefault({}),
+    // Where the token and leases are kept so a restarted agent adopts them instead of leasing anew.
+    state: z.union([z.literal(false), z.strictObject({ file: absolutePath().optional() })], { error: 'must be false or a mapping with file' }).prefault({}),
     shutdown: z.strictObject({ revoke: z.boolean().default(true), grace_period: duration(0, '0s').prefault('5s') }).prefault({}),
     log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
   })

@@ -61,6 +61,8 @@ export interface Config {
   output: OutputConfig;
   secrets: SecretConfig[];
   listen: { host: string; port: number } | false;
+  /** false: no state file, every start leases anew. */
+  state: { file: string } | false;
   shutdown: { revoke: boolean; gracePeriodMs: number };
   log: { level: LogLevel };
 }

@@ -21,3 +21,15 @@ export async function renewLease(
 export async function revokeLease(vault: VaultClient, token: string, leaseId: string, signal: AbortSignal): Promise<void> {
   await vault.request('lease_revoke', { method: 'PUT', path: 'sys/leases/revoke', body: { lease_id: leaseId }, token, signal, maxRetries: 0 });
 }
+
+/** sys/leases/lookup: whether a lease saved by a previous run is still alive, and for how long. */
+export async function lookupLease(vault: VaultClient, token: string, leaseId: string, signal: AbortSignal): Promise<{ ttlMs: number; renewable: boolean }> {
+  const response = await vault.request<{ ttl?: number; renewable?: boolean }>('lease_lookup', {
+    method: 'PUT',
+    path: 'sys/leases/lookup',
+    body: { lease_id: leaseId },
+    token,
+    signal,
+  });
+  return { ttlMs: Math.max(0, response.data?.ttl ?? 0) * 1000, renewable: Boolean(response.data?.renewable) };
+}

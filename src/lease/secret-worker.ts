@@ -2,11 +2,12 @@ import { AbortedError, VaultPermissionDeniedError, VaultRequestRejectedError } f
 import { describeError, type Logger } from '../log.js';
 import type { MetricsRecorder, SecretSnapshot } from '../metrics/recorder.js';
 import type { SecretSource } from '../sources/source.js';
+import type { PersistedSecret } from '../state/agent-state.js';
 import { sleepUntil } from '../util/sleep.js';
 import type { VaultClient } from '../vault/client.js';
 import type { BackoffLimits } from './backoff.js';
 import { leaseExpiresAt, type Lease } from './lease.js';
-import { renewLease, revokeLease } from './lease-ops.js';
+import { lookupLease, renewLease, revokeLease } from './lease-ops.js';
 import { nextAction, type Action, type Decision } from './schedule.js';
 
 /** What a worker needs from the auth handler. */
@@ -32,6 +33,8 @@ export interface SecretWorkerOptions {
   readonly recorder: MetricsRecorder;
   readonly logger: Logger;
   readonly backoff: BackoffLimits;
+  /** A new lease was obtained or its timing changed in a way a restarted agent must know. */
+  readonly onStateChange?: () => void;
   readonly random?: () => number;
   readonly now?: () => number;
 }
@@ -43,16 +46,17 @@ interface Held {
   /** TTL first granted; renewals ask for this much again. */
   readonly grantedTtlMs: number;
   readonly capped: boolean;
-  readonly written: boolean;
 }
 
 /**
  * Keeps one secret's file current: fetches, renders, writes, then renews or re-fetches on the
  * shared schedule. Each secret has its own worker, so one failing secret neither delays nor
- * re-fetches the others.
+ * re-fetches the others. `held` is the newest lease; `onDisk` the one whose data is in the file
+ * (they differ only while a write is failing, and then the old file keeps serving the app).
  */
 export class SecretWorker {
   private held: Held | undefined;
+  private onDisk: Held | undefined;
   private failures = 0;
   private failedAction: Action | undefined;
   private retryAfterMs: number | undefined;
@@ -70,26 +74,74 @@ export class SecretWorker {
     return this.options.source.name;
   }
 
-  /** Written at least once and the lease it came from is still valid. */
+  /** Written at least once and the lease behind the file is still valid. */
   readiness(): { ready: boolean; reason?: string } {
-    const held = this.held;
-    if (!held?.written) return { ready: false, reason: `secret "${this.name}": not written yet` };
-    if (this.expiresAt() <= this.now()) return { ready: false, reason: `secret "${this.name}": lease expired` };
+    if (!this.onDisk) return { ready: false, reason: `secret "${this.name}": not written yet` };
+    if (this.expiresAt(this.onDisk) <= this.now()) return { ready: false, reason: `secret "${this.name}": lease expired` };
     return { ready: true };
   }
 
   snapshot(): SecretSnapshot {
-    return { name: this.name, engine: this.options.source.engine, expiresAt: this.held?.written ? this.expiresAt() : 0, lastWriteAt: this.lastWriteAt };
+    return { name: this.name, engine: this.options.source.engine, expiresAt: this.onDisk ? this.expiresAt(this.onDisk) : 0, lastWriteAt: this.lastWriteAt };
   }
 
   lastError(): string | undefined {
     return this.lastErrorText;
   }
 
-  private expiresAt(): number {
-    const held = this.held;
-    if (!held) return 0;
+  /** What a restarted agent needs to adopt this lease; nothing until a lease is on disk. */
+  persisted(): PersistedSecret | undefined {
+    const held = this.onDisk === this.held ? this.held : undefined;
+    if (!held) return undefined;
+    return { source: this.options.source.key, token: held.token, grantedTtlMs: held.grantedTtlMs, capped: held.capped, lease: { ...held.lease } };
+  }
+
+  private expiresAt(held: Held): number {
     return held.lease.id ? Math.min(leaseExpiresAt(held.lease), this.options.auth.deadlineFor(held.token)) : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Takes over a lease saved by a previous run instead of leasing anew: checks with Vault that
+   * it is still alive (sys/leases/lookup) and writes the file if it is missing or differs.
+   * Returns false when there is nothing usable to adopt.
+   */
+  async adopt(saved: PersistedSecret, signal: AbortSignal): Promise<boolean> {
+    if (saved.source !== this.options.source.key) return false;
+    let lease: Lease = saved.lease;
+    if (lease.id) {
+      if (this.options.auth.deadlineFor(saved.token) <= this.now()) return false;
+      try {
+        const live = await lookupLease(this.options.vault, await this.options.auth.tokenFor(signal), lease.id, signal);
+        lease = { ...lease, ttlMs: live.ttlMs, renewable: live.renewable, obtainedAt: this.now() };
+      } catch (error) {
+        if (error instanceof VaultRequestRejectedError || error instanceof VaultPermissionDeniedError) return false;
+        if (signal.aborted) throw new AbortedError();
+        // Vault unreachable: trust the saved timing; the first renewal will tell.
+        if (leaseExpiresAt(lease) <= this.now()) return false;
+      }
+      if (lease.ttlMs <= 0) return false;
+    }
+    this.held = { lease, token: saved.token, grantedTtlMs: saved.grantedTtlMs, capped: saved.capped };
+    try {
+      await this.writeHeld();
+    } catch (error) {
+      this.failed('refetch', error);
+    }
+    this.options.logger.info({ secret: this.name, file: this.options.sink.path, ttl_seconds: lease.ttlMs / 1000 }, 'adopted the lease of a previous run');
+    return true;
+  }
+
+  /** Writes the current data again if the file was deleted or altered by someone else. */
+  async restore(): Promise<void> {
+    if (!this.onDisk || this.onDisk !== this.held) return;
+    try {
+      const { changed } = await this.options.sink.write(this.options.render(this.held.lease.data));
+      this.options.recorder.secretWritten(this.name, 'success', changed);
+      if (changed) this.options.logger.warn({ secret: this.name, file: this.options.sink.path }, 'the file was deleted or altered; restored it');
+    } catch (error) {
+      this.options.recorder.secretWritten(this.name, 'failure', false);
+      this.options.logger.warn({ secret: this.name, error: describeError(error) }, 'could not restore the file');
+    }
   }
 
   /** Runs until the signal aborts. */
@@ -107,8 +159,7 @@ export class SecretWorker {
           wake = new AbortController();
           continue;
         }
-        if (decision.action === 'renew' && this.held?.written) await this.renew(signal);
-        else await this.fetch(signal);
+        await this.act(decision.action, signal);
       }
     } catch (error) {
       if (!(error instanceof AbortedError)) throw error;
@@ -119,17 +170,24 @@ export class SecretWorker {
 
   /** Fetches and writes once, retrying until it succeeds or the signal aborts (init containers). */
   async writeOnce(signal: AbortSignal): Promise<void> {
-    while (!this.held?.written) {
+    while (!this.onDisk) {
       if (signal.aborted) throw new AbortedError(`secret "${this.name}" was not written before the deadline`);
-      if (this.failures > 0) await sleepUntil(this.decide().at, this.now, signal);
-      await this.fetch(signal);
+      const decision = this.decide();
+      if (this.failures > 0) await sleepUntil(decision.at, this.now, signal);
+      await this.act(decision.action, signal);
     }
+  }
+
+  private async act(action: Action, signal: AbortSignal): Promise<void> {
+    if (this.held && this.held !== this.onDisk && this.expiresAt(this.held) > this.now()) return this.retryWrite();
+    if (action === 'renew' && this.held) return this.renew(signal);
+    return this.fetch(signal);
   }
 
   private decide(): Decision {
     const held = this.held;
     const failure = { failures: this.failures, failedAction: this.failedAction, retryAfterMs: this.retryAfterMs };
-    if (!held?.written) {
+    if (!held) {
       return this.failures > 0
         ? nextAction({ kind: 'interval', since: this.now(), ttlMs: 0, renewable: false, capped: false, ...failure }, this.now(), this.random(), this.options.backoff)
         : { action: 'refetch', at: this.now() };
@@ -165,31 +223,51 @@ export class SecretWorker {
         : await this.options.auth.tokenFor(signal);
     try {
       const lease = await this.options.source.read(this.options.vault, token, signal);
-      const sameVersion = previous?.written && lease.version !== undefined && lease.version === previous.lease.version;
-      if (!sameVersion) await this.write(lease);
-      this.held = { lease, token, grantedTtlMs: lease.ttlMs, capped: false, written: true };
-      if (previous?.written && !sameVersion) this.options.recorder.secretRotated(this.name, 'success');
+      const sameVersion = previous !== undefined && previous === this.onDisk && lease.version !== undefined && lease.version === previous.lease.version;
+      this.held = { lease, token, grantedTtlMs: lease.ttlMs, capped: false };
+      if (sameVersion) {
+        this.onDisk = this.held;
+      } else {
+        await this.writeHeld();
+        if (previous) this.options.recorder.secretRotated(this.name, 'success');
+      }
       this.succeeded();
+      this.options.onStateChange?.();
       // An unchanged re-read is routine; only a new file is worth an info line.
       this.options.logger[sameVersion ? 'debug' : 'info'](
         { secret: this.name, file: this.options.sink.path, ttl_seconds: lease.ttlMs / 1000, renewable: lease.renewable, version: lease.version },
-        sameVersion ? 'secret unchanged' : previous?.written ? 'secret rotated' : 'secret written',
+        sameVersion ? 'secret unchanged' : previous ? 'secret rotated' : 'secret written',
       );
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
-      if (previous?.written) this.options.recorder.secretRotated(this.name, 'failure');
+      if (previous) this.options.recorder.secretRotated(this.name, 'failure');
       this.failed('refetch', error, token);
     }
   }
 
-  private async write(lease: Lease): Promise<void> {
+  /** Renders and writes `held`; on success the file reflects it. */
+  private async writeHeld(): Promise<void> {
+    const held = this.held!;
     try {
-      const { changed } = await this.options.sink.write(this.options.render(lease.data));
+      const { changed } = await this.options.sink.write(this.options.render(held.lease.data));
       this.options.recorder.secretWritten(this.name, 'success', changed);
-      if (changed) this.lastWriteAt = this.now();
+      if (changed || !this.lastWriteAt) this.lastWriteAt = this.now();
+      this.onDisk = held;
     } catch (error) {
       this.options.recorder.secretWritten(this.name, 'failure', false);
       throw error;
+    }
+  }
+
+  /** A fetched lease whose file write failed: write it again rather than lease anew. */
+  private async retryWrite(): Promise<void> {
+    try {
+      await this.writeHeld();
+      this.succeeded();
+      this.options.onStateChange?.();
+      this.options.logger.info({ secret: this.name, file: this.options.sink.path }, 'secret written');
+    } catch (error) {
+      this.failed('refetch', error);
     }
   }
 
@@ -201,15 +279,15 @@ export class SecretWorker {
       if (renewed.ttlMs <= 0) {
         // Vault granted no time: the lease ends now. Kept as TTL 0 it would read as "never expires".
         this.options.recorder.secretRenewed(this.name, 'failure');
-        this.held = { ...held, capped: true, lease: { ...held.lease, renewable: false, ttlMs: Math.max(1, this.now() - held.lease.obtainedAt) } };
-        this.failures = 0;
-        await this.fetch(signal);
-        return;
+        return this.replaceNow(signal);
       }
       const capped = renewed.ttlMs < held.grantedTtlMs;
-      this.held = { ...held, capped, lease: { ...held.lease, ttlMs: renewed.ttlMs, renewable: renewed.renewable, obtainedAt: this.now() } };
+      const next = { ...held, capped, lease: { ...held.lease, ttlMs: renewed.ttlMs, renewable: renewed.renewable, obtainedAt: this.now() } };
+      if (this.onDisk === held) this.onDisk = next;
+      this.held = next;
       this.options.recorder.secretRenewed(this.name, 'success');
       this.succeeded();
+      if (capped !== held.capped) this.options.onStateChange?.();
       this.options.logger.debug({ secret: this.name, ttl_seconds: renewed.ttlMs / 1000, capped }, 'lease renewed');
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
@@ -217,13 +295,15 @@ export class SecretWorker {
       if (error instanceof VaultRequestRejectedError) {
         // Lease revoked, expired or not renewable on Vault's side: only a new credential helps.
         this.options.logger.warn({ secret: this.name, error: describeError(error) }, 'lease can no longer be renewed; fetching a new credential');
-        this.held = { ...held, capped: true, lease: { ...held.lease, renewable: false } };
-        this.failures = 0;
-        await this.fetch(signal);
-        return;
+        return this.replaceNow(signal);
       }
       this.failed('renew', error, token);
     }
+  }
+
+  private async replaceNow(signal: AbortSignal): Promise<void> {
+    this.failures = 0;
+    await this.fetch(signal);
   }
 
   private succeeded(): void {
@@ -233,12 +313,12 @@ export class SecretWorker {
     this.lastErrorText = undefined;
   }
 
-  private failed(action: Action, error: unknown, token: string): void {
+  private failed(action: Action, error: unknown, token?: string): void {
     this.failures++;
     this.failedAction = action;
     this.retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
     this.lastErrorText = describeError(error).message;
-    if (error instanceof VaultPermissionDeniedError) this.options.auth.invalidate(token, `403 on secret "${this.name}"`);
+    if (token && error instanceof VaultPermissionDeniedError) this.options.auth.invalidate(token, `403 on secret "${this.name}"`);
     this.options.logger.warn({ secret: this.name, action, attempt: this.failures, error: describeError(error) }, `secret ${action} failed; will retry`);
   }
 
@@ -249,7 +329,7 @@ export class SecretWorker {
    */
   async revoke(signal: AbortSignal, tokenBeingRevoked?: string): Promise<'revoked' | 'with-token' | 'none'> {
     const held = this.held;
-    if (!held?.lease.id || this.expiresAt() <= this.now()) return 'none';
+    if (!held?.lease.id || this.expiresAt(held) <= this.now()) return 'none';
     if (held.token === tokenBeingRevoked) return 'with-token';
     const token = await this.options.auth.tokenFor(signal);
     await revokeLease(this.options.vault, token, held.lease.id, signal);

@@ -16,6 +16,7 @@ export function kv2Source(
   return {
     name: config.name,
     engine: 'kv2',
+    key: JSON.stringify(['kv2', path]),
     refreshIntervalMs: config.refreshIntervalMs,
     async read(vault, token, signal): Promise<Lease> {
       const response = await vault.request<Kv2Data>('secret_read', { method: 'GET', path, token, signal });

@@ -14,6 +14,7 @@ export function leasedSource(
   return {
     name: config.name,
     engine: 'leased',
+    key: JSON.stringify(['leased', config.method, config.path, config.params ?? {}]),
     refreshIntervalMs: DEFAULT_REFRESH_MS,
     async read(vault, token, signal): Promise<Lease> {
       const response = await vault.request('secret_read', {

@@ -9,6 +9,8 @@ export interface SecretSource {
   readonly name: string;
   /** Bounded label for metrics: kv2, leased, … */
   readonly engine: string;
+  /** Identifies the Vault read (engine, path, parameters): a saved lease is adopted only for the same read. */
+  readonly key: string;
   /** How often to re-read when Vault gives no lease to renew. */
   readonly refreshIntervalMs: number;
   read(vault: VaultClient, token: string, signal: AbortSignal): Promise<Lease>;

@@ -47,6 +47,8 @@ secrets:
 listen:
   host: 127.0.0.1
   port: 9000
+state:
+  file: /run/vaultlet/state.json
 shutdown:
   revoke: false
   grace_period: 10s

@@ -34,6 +34,7 @@ describe('parseConfig', () => {
         { name: 'aws', file: 'aws.json', format: 'json', mode: 0o440, kind: 'leased', path: 'aws/creds/deploy', method: 'GET', params: {} },
       ],
       listen: { host: '127.0.0.1', port: 9000 },
+      state: { file: '/run/vaultlet/state.json' },
       shutdown: { revoke: false, gracePeriodMs: 10_000 },
       log: { level: 'debug' },
     };
@@ -47,10 +48,16 @@ describe('parseConfig', () => {
       output: { directory: '/vault/secrets', mode: 0o400 },
       secrets: [{ name: 'app', file: 'app.json', format: 'json', mode: 0o400, kind: 'kv2', mount: 'secret', path: 'myapp/config', refreshIntervalMs: 300_000 }],
       listen: { host: '0.0.0.0', port: 8098 },
+      state: { file: '/vault/secrets/.vaultlet/state.json' },
       shutdown: { revoke: true, gracePeriodMs: 5_000 },
       log: { level: 'info' },
     };
     assert.deepEqual(parseConfig(MINIMAL_YAML, 'minimal.yaml', {}), expected);
+  });
+
+  it('turns the state file off with state: false, and rejects a relative state path', () => {
+    assert.equal(parseConfig(JSON.stringify({ ...minimalDocument(), state: false }), 's.yaml', {}).state, false);
+    assert.throws(() => parseConfig(JSON.stringify({ ...minimalDocument(), state: { file: 'state.json' } }), 's.yaml', {}), /state\.file/);
   });
 
   it('fills kubernetes auth defaults and disables the HTTP server with listen: false', () => {

@@ -26,7 +26,7 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
     const config = await vault.writeConfig(vault.config([DB, KV], { listen: false }));
     agent = AgentProcess.start(['once', '--config', config]);
     assert.equal(await agent.wait(), 0, agent.describe());
-    assert.deepEqual((await readdir(vault.secretsDir)).sort(), ['config.env', 'db.json']);
+    assert.deepEqual((await readdir(vault.secretsDir)).filter((f) => !f.startsWith('.')).sort(), ['config.env', 'db.json']);
     assert.match(await readFile(join(vault.secretsDir, 'config.env'), 'utf8'), /^API_KEY=demo-kv-secret-1$/m);
     assert.equal(vault.server.leaseCount('database/creds/demo'), 1);
     assert.equal(vault.server.tokenCount(), 1);
