@@ -4,7 +4,7 @@ import { tokenExpiresAt } from './auth/vault-token.js';
 import type { Config } from './config/index.js';
 import { describeError, type Logger } from './log.js';
 import type { BackoffLimits } from './lease/backoff.js';
-import { SecretWorker } from './lease/secret-worker.js';
+import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
 import type { MetricsRecorder } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
 import { AtomicFileSink, probeDirectory, renderSecret } from './render/index.js';
@@ -12,6 +12,13 @@ import { createSource } from './sources/source.js';
 import type { AgentState } from './state/agent-state.js';
 import { StateFile } from './state/state-file.js';
 import { VaultClient } from './vault/client.js';
+
+export interface AgentStatus {
+  readonly ready: boolean;
+  readonly tokenExpiresAt?: number;
+  readonly authError?: string;
+  readonly secrets: readonly SecretStatus[];
+}
 
 export interface AgentOptions {
   readonly config: Config;
@@ -119,6 +126,16 @@ export class Agent {
       if (!state.ready && state.reason) reasons.push(state.reason);
     }
     return { ready: reasons.length === 0, reasons };
+  }
+
+  /** Everything the status page shows, with no secret values or tokens. */
+  status(): AgentStatus {
+    return {
+      ready: this.readiness().ready,
+      tokenExpiresAt: this.tokenExpiresAt(),
+      authError: this.auth.lastError(),
+      secrets: this.workers.map((worker) => worker.status()),
+    };
   }
 
   tokenExpiresAt(): number | undefined {

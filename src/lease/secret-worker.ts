@@ -39,6 +39,21 @@ export interface SecretWorkerOptions {
   readonly now?: () => number;
 }
 
+export interface SecretStatus {
+  readonly name: string;
+  readonly engine: string;
+  readonly file: string;
+  readonly ready: boolean;
+  /** Epoch ms; Infinity for unleased secrets; undefined before the first write. */
+  readonly expiresAt?: number;
+  readonly renewable?: boolean;
+  readonly version?: number;
+  readonly lastWriteAt?: number;
+  readonly lastRenewalAt?: number;
+  /** Value-free description of the last failure, cleared by the next success. */
+  readonly lastError?: string;
+}
+
 interface Held {
   readonly lease: Lease;
   /** The token the lease was obtained with: Vault revokes the lease with it. */
@@ -61,6 +76,7 @@ export class SecretWorker {
   private failedAction: Action | undefined;
   private retryAfterMs: number | undefined;
   private lastWriteAt: number | undefined;
+  private lastRenewalAt: number | undefined;
   private lastErrorText: string | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -87,6 +103,23 @@ export class SecretWorker {
 
   lastError(): string | undefined {
     return this.lastErrorText;
+  }
+
+  /** For the status page: timing and health, never data. */
+  status(): SecretStatus {
+    const onDisk = this.onDisk;
+    return {
+      name: this.name,
+      engine: this.options.source.engine,
+      file: this.options.sink.path,
+      ready: this.readiness().ready,
+      expiresAt: onDisk ? this.expiresAt(onDisk) : undefined,
+      renewable: onDisk ? onDisk.lease.renewable : undefined,
+      version: onDisk?.lease.version,
+      lastWriteAt: this.lastWriteAt,
+      lastRenewalAt: this.lastRenewalAt,
+      lastError: this.lastErrorText,
+    };
   }
 
   /** What a restarted agent needs to adopt this lease; nothing until a lease is on disk. */
@@ -286,6 +319,7 @@ export class SecretWorker {
       if (this.onDisk === held) this.onDisk = next;
       this.held = next;
       this.options.recorder.secretRenewed(this.name, 'success');
+      this.lastRenewalAt = this.now();
       this.succeeded();
       if (capped !== held.capped) this.options.onStateChange?.();
       this.options.logger.debug({ secret: this.name, ttl_seconds: renewed.ttlMs / 1000, capped }, 'lease renewed');
