@@ -12,6 +12,8 @@ import { createSource } from './sources/source.js';
 import type { AgentState } from './state/agent-state.js';
 import { StateFile } from './state/state-file.js';
 import { VaultClient } from './vault/client.js';
+import { CredentialWatcher } from './watch/credential-watcher.js';
+import { OutputWatcher } from './watch/output-watcher.js';
 
 export interface AgentStatus {
   readonly ready: boolean;
@@ -40,6 +42,7 @@ export class Agent {
   private readonly identity: string;
   private readonly controller = new AbortController();
   private readonly tasks: Promise<void>[] = [];
+  private readonly watchers: Array<{ close(): Promise<void> }> = [];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -103,8 +106,24 @@ export class Agent {
 
   /** Fails fast (before any Vault call) when the output directory is not writable. */
   async start(): Promise<void> {
-    await probeDirectory(this.options.config.output.directory);
-    this.tasks.push(this.resume(this.controller.signal));
+    const { config, logger } = this.options;
+    await probeDirectory(config.output.directory);
+    const signal = this.controller.signal;
+    this.tasks.push(this.resume(signal));
+    // Someone deleted or rewrote a secret file: put the current one back.
+    const byFile = new Map(this.workers.map((worker, index) => [config.secrets[index]!.file, worker]));
+    const files = new Set(byFile.keys());
+    const output = new OutputWatcher({
+      directory: config.output.directory,
+      files: () => files,
+      // Our own renames show up here too; restore() writes (and warns) only when the bytes differ.
+      onTampered: (file) => void byFile.get(file)?.restore(),
+      logger,
+      signal,
+    });
+    const credentials = new CredentialWatcher({ file: this.auth.credentialFile, onChange: () => this.auth.credentialsChanged(), logger, signal });
+    await Promise.all([output.start(), credentials.start()]);
+    this.watchers.push(output, credentials);
   }
 
   /** Writes every secret once and returns; for init containers. */
@@ -155,7 +174,7 @@ export class Agent {
   private async shutdown({ revoke, gracePeriodMs }: { revoke: boolean; gracePeriodMs: number }): Promise<void> {
     const { logger } = this.options;
     this.controller.abort();
-    await Promise.allSettled(this.tasks);
+    await Promise.allSettled([...this.tasks, ...this.watchers.map((watcher) => watcher.close())]);
     if (revoke) {
       const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
       const current = this.auth.current();

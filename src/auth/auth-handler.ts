@@ -54,6 +54,10 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     this.now = options.now ?? Date.now;
   }
 
+  get credentialFile(): string {
+    return this.options.method.credentialFile;
+  }
+
   /** The current token if it has not expired. */
   current(): VaultToken | undefined {
     return this.token && tokenExpiresAt(this.token) > this.now() ? this.token : undefined;
@@ -141,9 +145,13 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     if (previous !== next) this.tokenChanged();
   }
 
-  /** Re-login soon, e.g. because the credential file changed. Keeps the current token meanwhile. */
+  /**
+   * The credential file changed. A failing login is retried now; a token file's new token
+   * replaces the current one. The current token is kept until the new login succeeds.
+   */
   credentialsChanged(): void {
-    if (this.failures > 0) this.wake.abort();
+    if (this.options.method.reloginOnChange && this.token) this.loginRequested = true;
+    if (this.failures > 0 || this.loginRequested) this.wake.abort();
   }
 
   start(signal: AbortSignal): Promise<void> {

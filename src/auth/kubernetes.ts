@@ -5,6 +5,7 @@ import { readCredential } from './read-credential.js';
 export function kubernetesAuth(config: { mount: string; role: string; tokenPath: string }): AuthMethod {
   return {
     name: 'kubernetes',
+    reloginOnChange: false,
     credentialFile: config.tokenPath,
     async loginPlan(signal) {
       const jwt = await readCredential(config.tokenPath, 'service account token', signal);

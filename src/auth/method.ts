@@ -13,8 +13,13 @@ export type LoginPlan =
 
 export interface AuthMethod {
   readonly name: string;
-  /** The file whose change means "log in again soon", for watchers. */
+  /** The credential file, watched for rotation. */
   readonly credentialFile: string;
+  /**
+   * Whether a change of that file should replace the current token at once: yes for a token
+   * file (it holds the token itself), no for a service account JWT (used at the next login).
+   */
+  readonly reloginOnChange: boolean;
   loginPlan(signal?: AbortSignal): Promise<LoginPlan>;
 }
 

@@ -5,6 +5,7 @@ import { readCredential } from './read-credential.js';
 export function tokenFileAuth(config: { path: string }): AuthMethod {
   return {
     name: 'token_file',
+    reloginOnChange: true,
     credentialFile: config.path,
     async loginPlan(signal) {
       return { kind: 'token', token: await readCredential(config.path, 'Vault token file', signal) };
