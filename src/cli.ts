@@ -2,18 +2,22 @@
 import { parseArgs } from 'node:util';
 import { runOnce } from './commands/once.js';
 import { runAgent } from './commands/run.js';
-import { configJsonSchema, loadConfig, parseDuration } from './config/index.js';
+import { configJsonSchema, loadConfig, parseConfig, parseDuration, type Config } from './config/index.js';
 import { ConfigError } from './errors.js';
 import { VERSION } from './version.js';
 
 const USAGE = `usage: vaultlet <command> [options]
 
 commands:
-  run --config FILE           run the sidecar: keep secrets written and renewed, serve /metrics
-  once --config FILE          write every secret once and exit (init containers)
+  run --config FILE | --config-env NAME
+                              run the sidecar: keep secrets written and renewed, serve /metrics
+  once --config FILE | --config-env NAME
+                              write every secret once and exit (init containers)
        [--timeout 2m]         give up (exit 1) if not all secrets are written by then
   dev-server [--port 8200] [--host 127.0.0.1] [--root-token root] [--seed FILE]
                               a Vault-API-compatible server for demos and tests
+  inject --tls-cert FILE --tls-key FILE [--port 8443] [--config injector.yaml]
+                              the mutating admission webhook (deploy/README.md)
   config-schema               print the configuration's JSON Schema
   version                     print the version
 
@@ -31,32 +35,42 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+/** `run` and `once` read their config from a file, or from an environment variable (the injector's way). */
+async function agentConfig(command: string, args: string[]): Promise<{ config: Config; timeout?: string }> {
   const { values } = parseArgs({
-    args: rest,
-    options: {
-      config: { type: 'string', short: 'c' },
-      timeout: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'root-token': { type: 'string' },
-      seed: { type: 'string' },
-    },
+    args,
+    options: { config: { type: 'string', short: 'c' }, 'config-env': { type: 'string' }, timeout: { type: 'string' } },
     strict: true,
   });
+  const envName = values['config-env'];
+  if (!values.config === !envName) throw new ConfigError(`${command}: give exactly one of --config FILE or --config-env NAME`);
+  if (!envName) return { config: await loadConfig(values.config!), timeout: values.timeout };
+  const text = process.env[envName];
+  if (!text) throw new ConfigError(`${command}: --config-env ${envName}: the variable is not set`);
+  return { config: parseConfig(text, `$${envName}`), timeout: values.timeout };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
   switch (command) {
-    case 'run':
+    case 'run': {
+      const { config } = await agentConfig(command, rest);
+      await runAgent(config, stopSignal());
+      return 0;
+    }
     case 'once': {
-      if (!values.config) throw new ConfigError(`${command}: --config FILE is required`);
-      const config = await loadConfig(values.config);
-      if (command === 'run') await runAgent(config, stopSignal());
-      else await runOnce(config, stopSignal(), parseDuration(values.timeout ?? '2m', '--timeout'));
+      const { config, timeout } = await agentConfig(command, rest);
+      await runOnce(config, stopSignal(), parseDuration(timeout ?? '2m', '--timeout'));
       return 0;
     }
     case 'dev-server': {
       const { runDevServerCommand } = await import('./devserver/index.js');
       await runDevServerCommand(rest, stopSignal());
+      return 0;
+    }
+    case 'inject': {
+      const { runInjectCommand } = await import('./commands/inject.js');
+      await runInjectCommand(rest, stopSignal());
       return 0;
     }
     case 'config-schema':

@@ -80,6 +80,13 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
     });
   }
 
+  it('reads its config from an environment variable with --config-env (as the injector delivers it)', async () => {
+    const text = await readFile(await vault.writeConfig(vault.config([KV])), 'utf8');
+    agent = AgentProcess.start(['run', '--config-env', 'VAULTLET_CONFIG'], { VAULTLET_CONFIG: text });
+    await agent.waitReady();
+    assert.match(await readFile(join(vault.secretsDir, 'config.env'), 'utf8'), /^API_KEY=demo-kv-secret-1$/m);
+  });
+
   it('a missing config file exits 2 naming the file', async () => {
     agent = AgentProcess.start(['run', '--config', join(vault.base, 'nope.yaml')]);
     assert.equal(await agent.wait(), 2);

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { durationOrProblem } from '../config/duration.js';
+import { absolutePath, nonEmptyString, vaultAddress, vaultPath } from '../config/fields.js';
+import { errorMap, issueLines } from '../config/issues.js';
+import { parseYaml } from '../config/yaml-document.js';
+
+/**
+ * The injector's own settings (not the agent's): what every injected sidecar gets unless a pod's
+ * annotations say otherwise. Read from `--config injector.yaml`; a few flags override it.
+ */
+
+// Kubernetes resource quantities: "10m", "48Mi", "1", "0.5".
+const quantity = () => z.string().regex(/^\d+(\.\d+)?(m|k|Ki|Mi|Gi|M|G)?$/, 'must be a Kubernetes quantity like "10m" or "48Mi"');
+
+const settingsSchema = z.strictObject({
+  image: nonEmptyString().default('vaultlet:0.1.0'),
+  image_pull_policy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  vault: z.strictObject({
+    address: vaultAddress().default('https://vault.vault.svc:8200'),
+    // A ConfigMap with `ca.crt`, looked up in the pod's namespace (a webhook creates no objects).
+    ca_config_map: nonEmptyString().optional(),
+    namespace: nonEmptyString().optional(),
+  }).prefault({}),
+  auth: z.strictObject({
+    mount: vaultPath().default('kubernetes'),
+    default_role: nonEmptyString().optional(),
+    audience: nonEmptyString().default('vault'),
+    // The kubelet refuses projected tokens shorter than 10 minutes.
+    token_expiration_seconds: z.number().int('must be an integer').min(600, 'must be >= 600 (the kubelet minimum)').default(3600),
+  }).prefault({}),
+  native_sidecar: z.boolean().default(true),
+  secrets_path: absolutePath().default('/vault/secrets'),
+  volume_size_limit: quantity().default('1Mi'),
+  agent_port: z.number().int('must be an integer').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(8098),
+  // Passed to `vaultlet once --timeout` in init-only mode; checked here so a typo fails at start, not in every pod.
+  once_timeout: z.string().refine((value) => typeof durationOrProblem(value) === 'number', 'must be a duration like "2m"').default('2m'),
+  resources: z.strictObject({
+    requests: z.strictObject({ cpu: quantity().default('10m'), memory: quantity().default('48Mi') }).prefault({}),
+    limits: z.strictObject({ cpu: quantity().optional(), memory: quantity().default('96Mi') }).prefault({}),
+  }).prefault({}),
+});
+
+export type InjectorSettings = z.output<typeof settingsSchema>;
+
+/** Flags that override the file; undefined means "not given". */
+export interface SettingsFlags {
+  image?: string;
+  vaultAddress?: string;
+  defaultRole?: string;
+  nativeSidecar?: boolean;
+}
+
+/** Validates settings text; one ConfigError lists every problem as `key: problem`. */
+export function parseInjectorSettings(text: string, source: string, flags: SettingsFlags = {}): InjectorSettings {
+  const yaml = parseYaml(text);
+  if (yaml.issues.length) throw new ConfigError(`${source}: invalid YAML`, yaml.issues);
+  const document = withFlags(yaml.value ?? {}, flags);
+  const parsed = settingsSchema.safeParse(document, { error: errorMap });
+  if (!parsed.success) {
+    const issues = issueLines(parsed.error.issues);
+    throw new ConfigError(`${source}: invalid injector settings (${issues.length === 1 ? '1 problem' : `${issues.length} problems`})`, issues);
+  }
+  return parsed.data;
+}
+
+export async function loadInjectorSettings(file: string | undefined, flags: SettingsFlags = {}): Promise<InjectorSettings> {
+  if (file === undefined) return parseInjectorSettings('', 'injector settings (flags)', flags);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new ConfigError(`cannot read injector settings ${file}: ${reason}`, [], { cause: error });
+  }
+  return parseInjectorSettings(text, file, flags);
+}
+
+function withFlags(document: unknown, flags: SettingsFlags): unknown {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return document; // the schema names it
+  const merged: Record<string, unknown> = { ...(document as Record<string, unknown>) };
+  const section = (key: string): Record<string, unknown> => {
+    const current = merged[key];
+    merged[key] = typeof current === 'object' && current !== null && !Array.isArray(current) ? { ...current } : {};
+    return merged[key] as Record<string, unknown>;
+  };
+  if (flags.image !== undefined) merged.image = flags.image;
+  if (flags.nativeSidecar !== undefined) merged.native_sidecar = flags.nativeSidecar;
+  if (flags.vaultAddress !== undefined) section('vault').address = flags.vaultAddress;
+  if (flags.defaultRole !== undefined) section('auth').default_role = flags.defaultRole;
+  return merged;
+}
