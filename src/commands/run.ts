@@ -31,7 +31,7 @@ export async function runAgent(config: Config, stop: AbortSignal): Promise<void>
   let server: HttpServer | undefined;
   try {
     if (config.listen) {
-      const app = createHttpApp({ registry, readiness: () => agent.readiness() });
+      const app = createHttpApp({ registry, readiness: () => agent.readiness(), status: () => agent.status() });
       server = await startHttpServer(app, config.listen.host, config.listen.port);
       logger.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
     }

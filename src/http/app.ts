@@ -2,6 +2,9 @@ import express, { type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { Readiness } from './readiness.js';
 import { jsonErrors, notFound } from './json-errors.js';
+import type { AgentStatus } from '../agent.js';
+import { renderStatusPage, STATUS_PAGE_CSP } from './status-page.js';
+import { toStatusView } from './status-view.js';
 
 export type { Readiness } from './readiness.js';
 
@@ -9,9 +12,16 @@ export interface HttpAppOptions {
   registry: Registry;
   /** Asked at every /readyz request, so the answer is never stale. */
   readiness: () => Readiness;
+  /** Serves /status (HTML) and /status.json when given; asked at every request. No values, no tokens. */
+  status?: () => AgentStatus;
+  /** Epoch ms for the status page's clock; Date.now by default, injected by tests. */
+  now?: () => number;
 }
 
-/** Read-only endpoints for the kubelet and Prometheus: /healthz, /readyz, /metrics. GET and HEAD only. */
+/**
+ * Read-only endpoints for the kubelet, Prometheus and people: /healthz, /readyz, /metrics, and
+ * /status with its JSON twin /status.json. GET and HEAD only.
+ */
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -39,6 +49,22 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     const body = await options.registry.metrics();
     res.type(options.registry.contentType).send(body);
   });
+
+  const status = options.status;
+  if (status) {
+    const now = options.now ?? Date.now;
+    route(app, '/status.json', (_req, res) => {
+      res.json(toStatusView(status(), now()));
+    });
+    route(app, '/status', (_req, res) => {
+      res.set({
+        'Content-Security-Policy': STATUS_PAGE_CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+      });
+      res.type('html').send(renderStatusPage(toStatusView(status(), now())));
+    });
+  }
 
   app.use(notFound);
   app.use(jsonErrors);

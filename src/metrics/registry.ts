@@ -6,12 +6,26 @@ export interface CreateRegistryOptions {
 }
 
 /**
+ * prom-client's gauges that end in `_total`, which Prometheus reserves for counters (`promtool
+ * check metrics` rejects them). Each is the sum of the per-type gauge without the suffix, e.g.
+ * `nodejs_active_handles_total` = `sum(nodejs_active_handles)`, so nothing is lost.
+ */
+export const MISNAMED_DEFAULT_METRICS: readonly string[] = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/**
  * A registry of our own rather than prom-client's global one, so tests and embedders can run
  * several agents in one process without metric name clashes. Process metrics carry no prefix
- * so standard Node dashboards work unchanged.
+ * so standard Node dashboards work (panels on the three sums above need `sum(...)` instead).
  */
 export function createRegistry(options: CreateRegistryOptions = {}): Registry {
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   return registry;
 }

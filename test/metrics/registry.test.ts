@@ -21,4 +21,8 @@ describe('createRegistry', () => {
     assert.notEqual(a, globalRegistry);
     assert.equal(await globalRegistry.metrics(), before);
   });
+
+  it('drops prom-client gauges named like counters (promtool rejects a _total gauge)', async () => {
+    assert.doesNotMatch(await createRegistry().metrics(), /^nodejs_active_\w+_total /m);
+  });
 });

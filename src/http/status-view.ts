@@ -1,0 +1,60 @@
+import type { AgentStatus } from '../agent.js';
+
+/**
+ * One secret as /status.json reports it. JSON has no Infinity, so "never expires" is spelled
+ * out in `lease` instead of hiding in a magic number. Timing and health only: no values, no tokens.
+ */
+export interface SecretView {
+  readonly name: string;
+  readonly engine: string;
+  readonly file: string;
+  readonly ready: boolean;
+  /** pending: nothing on disk yet; unleased: e.g. kv v2, never expires; leased: see expiresAt. */
+  readonly lease: 'pending' | 'unleased' | 'leased';
+  /** Epoch ms when the lease (or the token it hangs on) ends; null unless `lease` is leased. */
+  readonly expiresAt: number | null;
+  readonly renewable: boolean | null;
+  /** KV v2 version on disk, when the engine has versions. */
+  readonly version: number | null;
+  readonly lastWriteAt: number | null;
+  readonly lastRenewalAt: number | null;
+  readonly lastError: string | null;
+}
+
+export interface StatusView {
+  /** The agent's clock (epoch ms) when this was taken; browsers count down from it, not from their own clock. */
+  readonly now: number;
+  readonly ready: boolean;
+  readonly token: 'none' | 'never-expires' | 'expires';
+  /** Epoch ms; null unless `token` is expires. */
+  readonly tokenExpiresAt: number | null;
+  readonly authError: string | null;
+  readonly secrets: readonly SecretView[];
+}
+
+export function toStatusView(status: AgentStatus, now: number): StatusView {
+  const expiry = status.tokenExpiresAt;
+  return {
+    now,
+    ready: status.ready,
+    token: expiry === undefined ? 'none' : Number.isFinite(expiry) ? 'expires' : 'never-expires',
+    tokenExpiresAt: expiry !== undefined && Number.isFinite(expiry) ? expiry : null,
+    authError: status.authError ?? null,
+    secrets: status.secrets.map((secret) => {
+      const lease = secret.expiresAt === undefined ? 'pending' : Number.isFinite(secret.expiresAt) ? 'leased' : 'unleased';
+      return {
+        name: secret.name,
+        engine: secret.engine,
+        file: secret.file,
+        ready: secret.ready,
+        lease,
+        expiresAt: lease === 'leased' ? secret.expiresAt! : null,
+        renewable: secret.renewable ?? null,
+        version: secret.version ?? null,
+        lastWriteAt: secret.lastWriteAt ?? null,
+        lastRenewalAt: secret.lastRenewalAt ?? null,
+        lastError: secret.lastError ?? null,
+      };
+    }),
+  };
+}

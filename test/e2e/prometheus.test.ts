@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { AgentProcess, sample } from '../support/agent-process.js';
+import { runPromtool, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
+import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
+import { concreteQuery, dashboardQueries } from '../deploy-monitoring/dashboard-queries.js';
+import { RULES_PATH } from '../deploy-monitoring/rules-file.js';
+
+const SECRETS = [
+  { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' },
+  { name: 'app-config', kind: 'kv2', path: 'demo/config', file: 'config.json' },
+];
+
+/** The one value of an instant query that must match exactly one series. */
+async function single(prometheus: PrometheusServer, expr: string): Promise<number> {
+  const result = await prometheus.query(expr);
+  assert.equal(result.length, 1, `${expr}: ${JSON.stringify(result)}`);
+  return result[0]!.value;
+}
+
+describe('a real Prometheus server scraping a running agent', function () {
+  this.timeout(60_000);
+  let vault: VaultFixture;
+  let agent: AgentProcess | undefined;
+  let prometheus: PrometheusServer | undefined;
+  let target: string;
+
+  before(async () => {
+    // 3 s leases renewed at about 2/3 of their TTL: a renewal every ~2 s, capped only after a minute.
+    vault = await startVaultFixture({ dbDefaultTtl: '3s', dbMaxTtl: '60s' });
+    agent = AgentProcess.start(['run', '--config', await vault.writeConfig(vault.config(SECRETS))]);
+    target = new URL(await agent.waitReady()).host;
+    prometheus = await startPrometheus({ targets: [target], ruleFiles: [RULES_PATH] });
+  });
+  after(async function () {
+    if (this.currentTest?.state === 'failed' || (this.test?.parent?.tests ?? []).some((t) => t.state === 'failed')) {
+      console.log(agent?.describe());
+      console.log(prometheus?.describe());
+    }
+    await prometheus?.close();
+    await agent?.stop('SIGKILL');
+    await vault?.close();
+  });
+
+  it('serves /metrics that promtool check metrics finds clean', async () => {
+    const result = await runPromtool(['check', 'metrics'], { stdin: await agent!.metrics() });
+    assert.equal(result.stdout + result.stderr, '', 'promtool lint findings');
+    assert.equal(result.code, 0);
+  });
+
+  it('sees the agent as an up target', async () => {
+    const p = prometheus!;
+    await p.waitFor('a successful scrape', async () => (await p.query('up{job="vaultlet"} == 1')).length === 1);
+    const { activeTargets } = await p.api<{ activeTargets: Array<{ scrapeUrl: string; health: string; lastError: string }> }>('targets');
+    assert.equal(activeTargets.length, 1);
+    assert.equal(activeTargets[0]!.scrapeUrl, `http://${target}/metrics`);
+    assert.equal(activeTargets[0]!.health, 'up');
+    assert.equal(activeTargets[0]!.lastError, '');
+  });
+
+  it('stores the lease time left, readiness and the one login the test caused', async () => {
+    const p = prometheus!;
+    await p.waitFor('the expiry series', async () => (await p.query('vaultlet_secret_expiry_seconds')).length > 0);
+    const [expiry] = await p.query('vaultlet_secret_expiry_seconds{job="vaultlet"}');
+    assert.equal(expiry?.metric.secret, 'db', 'only the leased secret has an expiry; kv v2 never expires');
+    assert.equal(expiry.metric.instance, target);
+    assert.ok(expiry.value > 0 && expiry.value <= 3, `db expires in ${expiry.value}s, expected within its 3 s lease`);
+    assert.equal(await single(p, 'vaultlet_ready'), 1);
+    assert.equal(await single(p, 'vaultlet_logins_total{method="kubernetes",result="success"}'), 1);
+    const write = await single(p, 'vaultlet_secret_last_write_timestamp_seconds{secret="app-config"}');
+    assert.ok(Math.abs(write - Date.now() / 1000) < 60, `app-config written at ${write}`);
+  });
+
+  it('sees the renewal counter rise as the agent renews the short lease', async () => {
+    const p = prometheus!;
+    const renewals = 'vaultlet_secret_renewals_total{secret="db",result="success"}';
+    const before = await single(p, renewals);
+    const after = await p.waitFor('two more renewals in Prometheus', async () => {
+      const now = await single(p, renewals);
+      return now >= before + 2 ? now : undefined;
+    }, 15_000);
+    assert.ok((sample(await agent!.metrics(), 'vaultlet_secret_renewals_total', { secret: 'db', result: 'success' }) ?? 0) >= after);
+    assert.ok((await single(p, `increase(${renewals}[15s])`)) > 0);
+    assert.equal(await single(p, 'vaultlet_secret_renewals_total{secret="db",result="failure"}'), 0);
+    const [left] = await p.query('vaultlet_secret_expiry_seconds{secret="db"}');
+    assert.ok(left && left.value > 0, 'renewals keep the lease alive');
+  });
+
+  it('loads the shipped alert rules, evaluates them without errors, and a healthy agent raises none', async () => {
+    const p = prometheus!;
+    type Groups = { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string; evaluationTime: number }> }> };
+    const evaluated = await p.waitFor('two rule evaluations', async () => {
+      const { groups } = await p.api<Groups>('rules');
+      const rules = groups.flatMap((g) => g.rules);
+      return rules.length > 0 && rules.every((r) => r.health === 'ok') ? rules : undefined;
+    });
+    assert.deepEqual(evaluated.map((r) => r.name), ['VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady']);
+    for (const rule of evaluated) assert.ok(!rule.lastError, `${rule.name}: ${rule.lastError}`);
+    // A 3 s lease is always under the 5-minute threshold: only the renewals keep that alert quiet.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.deepEqual(await p.query('ALERTS'), [], 'no alert pending or firing');
+  });
+
+  it('answers every dashboard query with data from the agent', async () => {
+    const p = prometheus!;
+    const empty: string[] = [];
+    for (const query of dashboardQueries()) {
+      if (query.where.startsWith('variable')) continue;
+      const result = await p.query(concreteQuery(query.expr, '10s'));
+      if (result.length === 0) empty.push(`${query.where}: ${query.expr}`);
+    }
+    assert.deepEqual(empty, []);
+    // The variables as Grafana asks for them: label values of the matching series.
+    const jobs = await p.api<string[]>(`label/job/values?match[]=${encodeURIComponent('vaultlet_build_info')}`);
+    assert.deepEqual(jobs, ['vaultlet']);
+    const instances = await p.api<string[]>(`label/instance/values?match[]=${encodeURIComponent('vaultlet_build_info{job=~".+"}')}`);
+    assert.deepEqual(instances, [target]);
+  });
+});

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { AgentProcess } from '../support/agent-process.js';
+import { artifactPath, launchChromium, type HeadlessChromium } from '../support/chromium.js';
+import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
+
+const SECRETS = [
+  { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' },
+  { name: 'db-password', kind: 'leased', path: 'database/creds/demo', file: 'db-password', format: 'raw', field: 'password' },
+  { name: 'app-config', kind: 'kv2', path: 'demo/config', file: 'config.json', refresh_interval: '1s' },
+];
+
+/** "1m 05s" → 65; the lease column of a leased secret. */
+function seconds(text: string): number {
+  const match = /^(?:(\d+)m )?(\d+)s$/.exec(text);
+  assert.ok(match, `"${text}" is a countdown`);
+  return Number(match[1] ?? 0) * 60 + Number(match[2]);
+}
+
+async function rows(page: Page): Promise<string[][]> {
+  const result: string[][] = [];
+  const locator = page.locator('#secrets tr');
+  for (let i = 0; i < (await locator.count()); i++) result.push(await locator.nth(i).locator('td').allTextContents());
+  return result;
+}
+
+describe('/status in headless Chromium (real agent, real browser)', function () {
+  this.timeout(60_000);
+  let vault: VaultFixture;
+  let agent: AgentProcess | undefined;
+  let browser: HeadlessChromium | undefined;
+
+  before(async () => {
+    // 40 s leases: renewed at about 27 s, after this test has read its countdowns.
+    vault = await startVaultFixture({ dbDefaultTtl: '40s', dbMaxTtl: '5m' });
+    agent = AgentProcess.start(['run', '--config', await vault.writeConfig(vault.config(SECRETS))]);
+    await agent.waitReady();
+    browser = await launchChromium();
+  });
+  after(async function () {
+    if ((this.test?.parent?.tests ?? []).some((t) => t.state === 'failed')) console.log(agent?.describe());
+    await browser?.close();
+    await agent?.stop('SIGKILL');
+    await vault?.close();
+  });
+
+  it('shows every secret with a live countdown and no secret value or token, and saves a screenshot', async () => {
+    const page = await browser!.context.newPage();
+    // A CSP violation (script or style blocked) or a script error would show here.
+    const problems: string[] = [];
+    page.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));
+    page.on('pageerror', (error) => void problems.push(error.message));
+    const response = await page.goto(`${agent!.metricsUrl}/status`);
+    assert.equal(response?.status(), 200);
+    assert.equal(await page.title(), 'vaultlet status');
+    await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 5_000 });
+
+    const table = await rows(page);
+    assert.deepEqual(table.map((row) => row.slice(0, 3)), [
+      ['db', 'leased', join(vault.secretsDir, 'db.json')],
+      ['db-password', 'leased', join(vault.secretsDir, 'db-password')],
+      ['app-config', 'kv2', join(vault.secretsDir, 'config.json')],
+    ]);
+    for (const row of table) assert.deepEqual(row.slice(6), ['—', 'yes', 'n/a'], `${row[0]}: last error, ready, app read`);
+    assert.equal(table[2]![3], 'no lease (version 1)');
+    assert.equal(table[2]![4], '— (no lease)', 'kv v2 has no lease to renew');
+    assert.equal(table[0]![4], 'never', 'not renewed yet');
+    assert.match(table[0]![5]!, /^\d+s ago$/);
+    const headers = await page.locator('thead th').allTextContents();
+    assert.deepEqual(headers.slice(3, 5), ['lease time left', 'last renewal']);
+    assert.equal(await page.locator('#summary dd').first().textContent(), 'ready');
+
+    // The countdown moves on its own, without reloading the page.
+    const first = seconds(table[0]![3]!);
+    assert.ok(first > 0 && first <= 40, `db has ${first}s left`);
+    await page.waitForTimeout(2_100);
+    const second = seconds((await rows(page))[0]![3]!);
+    assert.ok(second < first && second >= first - 4, `countdown went from ${first}s to ${second}s`);
+
+    const values = [
+      ...Object.values(JSON.parse(await readFile(join(vault.secretsDir, 'db.json'), 'utf8')) as Record<string, string>),
+      await readFile(join(vault.secretsDir, 'db-password'), 'utf8'),
+      (JSON.parse(await readFile(join(vault.secretsDir, 'config.json'), 'utf8')) as { api_key: string }).api_key,
+      (await readFile(vault.tokenPath, 'utf8')).trim(),
+    ];
+    assert.ok(values.length >= 5 && values.every((value) => value.length >= 8), 'the values to look for were read');
+    const text = await page.locator('body').innerText();
+    const html = await page.content();
+    for (const value of values) {
+      assert.ok(!text.includes(value) && !html.includes(value), 'a secret value or token appears on the page');
+    }
+    // The agent's own Vault token (the dev server issues hvs.* like Vault 1.10+) and any JWT.
+    assert.ok(!/hvs\.|eyJ/.test(html), 'no Vault token or JWT on the page');
+
+    const png = await artifactPath('status-page.png');
+    await page.screenshot({ path: png, fullPage: true });
+    const bytes = await readFile(png);
+    assert.ok(bytes.length > 5_000 && bytes.subarray(1, 4).toString() === 'PNG', `screenshot saved to ${png}`);
+    assert.deepEqual(problems, [], 'no console errors or CSP violations');
+    await page.close();
+  });
+
+  it('picks up a new KV version without a reload, and says so when the agent stops answering', async () => {
+    const page = await browser!.context.newPage();
+    await page.goto(`${agent!.metricsUrl}/status`);
+    const before = (await stat(join(vault.secretsDir, 'config.json'))).mtimeMs;
+    const written = await fetch(`${vault.server.url}/v1/secret/data/demo/config`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { api_key: 'second-version-of-the-key' } }),
+    });
+    assert.equal(written.status, 200);
+    await page.locator('#secrets tr[data-secret="app-config"] td', { hasText: 'no lease (version 2)' }).waitFor({ timeout: 8_000 });
+    assert.ok((await stat(join(vault.secretsDir, 'config.json'))).mtimeMs > before);
+    assert.ok(!(await page.content()).includes('second-version-of-the-key'));
+
+    await agent!.stop('SIGKILL');
+    await page.locator('#connection', { hasText: 'agent not answering' }).waitFor({ timeout: 5_000 });
+    await page.locator('body.stale').waitFor({ timeout: 1_000 });
+    await page.screenshot({ path: await artifactPath('status-page-agent-gone.png'), fullPage: true });
+    await page.close();
+  });
+});

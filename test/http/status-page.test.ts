@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { AgentStatus } from '../../src/agent.js';
+import { createHttpApp } from '../../src/http/app.js';
+import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import { STATUS_SCRIPT } from '../../src/http/status-script.js';
+import type { StatusView } from '../../src/http/status-view.js';
+import { createRegistry } from '../../src/metrics/registry.js';
+
+const NOW = Date.parse('2030-01-01T12:00:00Z');
+const HOSTILE = `<img src=x onerror="alert('pwned')">&amp;`;
+
+function agentStatus(overrides: Partial<AgentStatus> = {}): AgentStatus {
+  return {
+    ready: true,
+    tokenExpiresAt: NOW + 3_600_000,
+    secrets: [
+      { name: 'db', engine: 'database', file: '/vault/secrets/db.json', ready: true, expiresAt: NOW + 125_000, renewable: true, lastWriteAt: NOW - 60_000, lastRenewalAt: NOW - 5_000 },
+      { name: 'app-config', engine: 'kv2', file: '/vault/secrets/config.json', ready: true, expiresAt: Infinity, version: 3, lastWriteAt: NOW - 2_000 },
+      { name: 'cache', engine: 'database', file: '/vault/secrets/cache.json', ready: false, lastError: 'Vault refused database/creds/cache: permission denied' },
+    ],
+    ...overrides,
+  };
+}
+
+describe('/status and /status.json', () => {
+  let server: HttpServer;
+  let status: () => AgentStatus;
+
+  before(async () => {
+    const app = createHttpApp({ registry: createRegistry({ processMetrics: false }), readiness: () => ({ ready: true, reasons: [] }), status: () => status(), now: () => NOW });
+    server = await startHttpServer(app, '127.0.0.1', 0);
+  });
+  after(() => server.close());
+  beforeEach(() => {
+    status = () => agentStatus();
+  });
+
+  it('reports each secret as JSON, spelling out "never expires" instead of Infinity', async () => {
+    const res = await fetch(`${server.url}/status.json`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const view = (await res.json()) as StatusView;
+    assert.equal(view.now, NOW);
+    assert.equal(view.token, 'expires');
+    assert.equal(view.tokenExpiresAt, NOW + 3_600_000);
+    assert.deepEqual(
+      view.secrets.map((s) => [s.name, s.lease, s.expiresAt, s.version, s.lastError]),
+      [
+        ['db', 'leased', NOW + 125_000, null, null],
+        ['app-config', 'unleased', null, 3, null],
+        ['cache', 'pending', null, null, 'Vault refused database/creds/cache: permission denied'],
+      ],
+    );
+  });
+
+  it('says when the agent has no token, or one that never expires', async () => {
+    status = () => agentStatus({ tokenExpiresAt: undefined, authError: 'login refused', ready: false });
+    let view = (await (await fetch(`${server.url}/status.json`)).json()) as StatusView;
+    assert.deepEqual([view.token, view.tokenExpiresAt, view.authError, view.ready], ['none', null, 'login refused', false]);
+    status = () => agentStatus({ tokenExpiresAt: Infinity });
+    view = (await (await fetch(`${server.url}/status.json`)).json()) as StatusView;
+    assert.deepEqual([view.token, view.tokenExpiresAt], ['never-expires', null]);
+  });
+
+  it('renders an HTML table with every column a person checks, first paint included', async () => {
+    const res = await fetch(`${server.url}/status`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
+    const html = await res.text();
+    const headers = [...html.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]);
+    assert.deepEqual(headers, ['secret', 'engine', 'file', 'lease time left', 'last renewal', 'last write', 'last error', 'ready', 'app read current version*']);
+    const db = rowOf(html, 'db');
+    assert.deepEqual(cellsOf(db), ['db', 'database', '/vault/secrets/db.json', '2m 05s', '5s ago', '1m 00s ago', '—', 'yes', 'n/a']);
+    assert.deepEqual(cellsOf(rowOf(html, 'app-config')).slice(3, 5), ['no lease (version 3)', '— (no lease)']);
+    assert.deepEqual(cellsOf(rowOf(html, 'cache')).slice(3), ['not leased yet', 'never', 'never', 'Vault refused database/creds/cache: permission denied', 'no', 'n/a']);
+    assert.match(html, /<dt>agent<\/dt><dd class="ok">ready<\/dd>/);
+    assert.match(html, /<dt>Vault token<\/dt><dd>expires in 1h 00m 00s<\/dd>/);
+    assert.match(html, /access tracking, which vaultlet does not have yet/);
+  });
+
+  it('escapes names, files and errors from config and Vault everywhere they appear', async () => {
+    status = () => agentStatus({ authError: HOSTILE, secrets: [{ name: HOSTILE, engine: HOSTILE, file: HOSTILE, ready: false, lastError: HOSTILE }] });
+    const html = await (await fetch(`${server.url}/status`)).text();
+    assert.ok(!html.includes('<img'), 'no markup from data reaches the page');
+    assert.ok(!html.includes(`"alert('pwned')"`));
+    const escaped = '&lt;img src=x onerror=&quot;alert(&#39;pwned&#39;)&quot;&gt;&amp;amp;';
+    assert.ok(html.split(escaped).length - 1 >= 4, 'name, engine, file and error each appear escaped');
+    // The view in the data attribute survives the round trip intact.
+    const attribute = /<body data-view="([^"]*)">/.exec(html)?.[1];
+    assert.ok(attribute);
+    const decoded = attribute.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    assert.equal((JSON.parse(decoded) as StatusView).secrets[0]!.name, HOSTILE);
+  });
+
+  it('lets only its own inline script and style run (CSP hashes match the page)', async () => {
+    const res = await fetch(`${server.url}/status`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const html = await res.text();
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+    const style = /<style>([\s\S]*)<\/style>/.exec(html)?.[1] ?? '';
+    const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+    assert.match(csp, /default-src 'none'/);
+    assert.ok(csp.includes(`script-src ${hash(script)}`), csp);
+    assert.ok(csp.includes(`style-src ${hash(style)}`), csp);
+    assert.match(csp, /connect-src 'self'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(script, STATUS_SCRIPT);
+    assert.doesNotThrow(() => new Function(STATUS_SCRIPT), 'the inlined script parses');
+    assert.ok(!/innerHTML|outerHTML|insertAdjacentHTML|document\.write/.test(STATUS_SCRIPT), 'the script never parses data as HTML');
+  });
+
+  it('answers HEAD, refuses other methods, and is absent when no status is wired', async () => {
+    assert.equal((await fetch(`${server.url}/status`, { method: 'HEAD' })).status, 200);
+    const post = await fetch(`${server.url}/status.json`, { method: 'POST' });
+    assert.equal(post.status, 405);
+    const bare = await startHttpServer(createHttpApp({ registry: createRegistry({ processMetrics: false }), readiness: () => ({ ready: true, reasons: [] }) }), '127.0.0.1', 0);
+    try {
+      assert.equal((await fetch(`${bare.url}/status`)).status, 404);
+      assert.equal((await fetch(`${bare.url}/status.json`)).status, 404);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+function rowOf(html: string, secret: string): string {
+  const row = new RegExp(`<tr data-secret="${secret}">(.*?)</tr>`).exec(html)?.[1];
+  assert.ok(row, `a row for ${secret}`);
+  return row;
+}
+
+function cellsOf(row: string): string[] {
+  return [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!);
+}
