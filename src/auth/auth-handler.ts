@@ -10,6 +10,9 @@ import type { PersistedToken } from '../state/agent-state.js';
 import type { AuthMethod, LoginPlan } from './method.js';
 import { tokenExpiresAt, type VaultToken } from './vault-token.js';
 
+/** A valid token refused a path: log in for fresh policies at most this often. */
+const POLICY_RELOGIN_INTERVAL_MS = 60_000;
+
 export interface AuthHandlerOptions {
   readonly vault: VaultClient;
   readonly method: AuthMethod;
@@ -37,6 +40,12 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
   private failures = 0;
   private lastErrorText: string | undefined;
   private loginRequested = false;
+  /** The token being checked after a 403, so concurrent reports make one check. */
+  private verifying: string | undefined;
+  private runSignal: AbortSignal | undefined;
+  private lastPolicyLoginAt: number | undefined;
+  /** Whether a renewal has succeeded since start (the schedule spreads the first one wider). */
+  private settled = false;
   private readonly tokenListeners = new Set<() => void>();
   private failedAction: Action | undefined;
   private retryAfterMs: number | undefined;
@@ -115,12 +124,38 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     for (const listener of [...this.tokenListeners]) listener();
   }
 
-  /** A request made with `token` was refused with 403: log in again, once. */
+  /**
+   * A request made with `token` was refused with 403. Vault says "permission denied" both for a
+   * dead token and for a path the policy does not grant, so the token is checked once
+   * (lookup-self) before anything is dropped: a policy denial must not set off a login per retry,
+   * and however many secrets report the same token, there is one check and at most one login.
+   */
   invalidate(token: string, reason: string): void {
-    if (this.token?.token !== token) return;
-    this.options.logger.warn({ reason }, 'Vault refused the agent token; logging in again');
-    this.replaceToken(undefined, this.now());
-    this.wake.abort();
+    if (this.token?.token !== token || this.verifying === token) return;
+    this.verifying = token;
+    void this.verify(token, reason).finally(() => {
+      if (this.verifying === token) this.verifying = undefined;
+    });
+  }
+
+  private async verify(token: string, reason: string): Promise<void> {
+    const signal = this.runSignal ?? AbortSignal.timeout(this.options.vault.requestTimeoutMs);
+    try {
+      await this.options.vault.request('token_lookup', { method: 'GET', path: 'auth/token/lookup-self', token, signal, maxRetries: 0 });
+      // The token is fine but its policies do not cover the path. A token's policy list is fixed
+      // at login, so if the role was changed, only a new login helps: try that, at most once a minute.
+      const now = this.now();
+      if (this.lastPolicyLoginAt !== undefined && now - this.lastPolicyLoginAt < POLICY_RELOGIN_INTERVAL_MS) return;
+      this.lastPolicyLoginAt = now;
+      this.options.logger.warn({ reason }, 'Vault denied a path the agent token is valid for; logging in once for fresh policies (check the role and policy)');
+      this.loginRequested = true;
+      this.wake.abort();
+    } catch (error) {
+      if (!(error instanceof VaultPermissionDeniedError) || this.token?.token !== token) return;
+      this.options.logger.warn({ reason }, 'Vault refused the agent token; logging in again');
+      this.replaceToken(undefined, this.now());
+      this.wake.abort();
+    }
   }
 
   /**
@@ -155,6 +190,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
   }
 
   start(signal: AbortSignal): Promise<void> {
+    this.runSignal ??= signal;
     this.running ??= this.loop(signal).catch((error) => {
       if (!(error instanceof AbortedError)) throw error;
     });
@@ -180,6 +216,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
               failures: this.failures,
               failedAction: this.failedAction,
               retryAfterMs: this.retryAfterMs,
+              first: !this.settled,
             },
             this.now(),
             this.random(),
@@ -190,7 +227,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
           : { action: 'refetch' as const, at: this.now() };
       const wake = this.wake.signal;
       try {
-        await sleepUntil(decision.at, this.now, AbortSignal.any([signal, wake]));
+        await sleepUntil(decision.at, this.now, signal, wake);
       } catch (error) {
         if (signal.aborted) throw error;
         this.wake = new AbortController();
@@ -266,6 +303,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
       this.token = { ...token, ttlMs, renewable: auth.renewable, obtainedAt, capped };
       if (capped && !token.capped) this.tokenChanged();
       this.succeeded();
+      this.settled = true;
       this.options.recorder.tokenRenewed('success');
       this.options.logger.debug({ ttl_seconds: auth.lease_duration, capped: this.token.capped }, 'renewed the Vault token');
     } catch (error) {

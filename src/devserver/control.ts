@@ -4,18 +4,19 @@ import { tokenFromRequest } from './route.js';
 import type { DevFaults, RecordedRequest } from './types.js';
 import { badRequest, permissionDenied } from './vault-http.js';
 
-const FAULT_KEYS = ['sealed', 'latencyMs', 'errorStatus', 'errorRate', 'errorPathPattern', 'retryAfterSeconds'] as const;
+const FAULT_KEYS = ['sealed', 'hang', 'latencyMs', 'errorStatus', 'errorRate', 'errorPathPattern', 'latencyPathPattern', 'retryAfterSeconds'] as const;
 
 export function faultsView(faults: DevFaults): Record<string, unknown> {
-  return { ...faults, errorPathPattern: faults.errorPathPattern?.source ?? null };
+  return { ...faults, errorPathPattern: faults.errorPathPattern?.source ?? null, latencyPathPattern: faults.latencyPathPattern?.source ?? null };
 }
 
-/** Merges a JSON body into the faults; `errorPathPattern` arrives as a regular expression string. */
+/** Merges a JSON body into the faults; the path patterns arrive as regular expression strings. */
 export function mergeFaults(faults: DevFaults, patch: Record<string, unknown>): void {
   for (const key of Object.keys(patch)) {
     if (!(FAULT_KEYS as readonly string[]).includes(key)) throw badRequest(`unknown fault "${key}"`);
   }
   if ('sealed' in patch) faults.sealed = Boolean(patch['sealed']);
+  if ('hang' in patch) faults.hang = Boolean(patch['hang']);
   for (const key of ['latencyMs', 'errorStatus', 'errorRate'] as const) {
     if (key in patch) {
       const value = Number(patch[key]);
@@ -28,14 +29,15 @@ export function mergeFaults(faults: DevFaults, patch: Record<string, unknown>): 
     if (value === null || value === undefined) delete faults.retryAfterSeconds;
     else faults.retryAfterSeconds = Number(value);
   }
-  if ('errorPathPattern' in patch) {
-    const value = patch['errorPathPattern'];
-    if (value === null || value === undefined || value === '') delete faults.errorPathPattern;
+  for (const key of ['errorPathPattern', 'latencyPathPattern'] as const) {
+    if (!(key in patch)) continue;
+    const value = patch[key];
+    if (value === null || value === undefined || value === '') delete faults[key];
     else {
       try {
-        faults.errorPathPattern = new RegExp(String(value));
+        faults[key] = new RegExp(String(value));
       } catch {
-        throw badRequest('errorPathPattern is not a valid regular expression');
+        throw badRequest(`${key} is not a valid regular expression`);
       }
     }
   }

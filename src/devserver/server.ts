@@ -86,6 +86,7 @@ function recordRequests(ctx: DevContext, requests: RecordedRequest[]): RequestHa
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
     res.writeHead = ((...args: unknown[]) => {
       record.status = Number(args[0]);
+      record.answeredAt = ctx.now();
       return writeHead(...args);
     }) as typeof res.writeHead;
     next();

@@ -7,7 +7,11 @@ export interface DevServerOptions {
   rootToken?: string;
   /** Injectable clock (epoch ms) for every TTL computation; default Date.now. */
   now?: () => number;
-  /** Where dynamic database credentials are created and dropped; default in memory. */
+  /**
+   * Where dynamic database credentials are created and dropped, for every role; database/config
+   * entries are then only recorded. Default: PostgreSQL connections written to database/config
+   * (postgresql-database-plugin) create real users; roles on no such connection stay in memory.
+   */
   databaseBackend?: import('./database-backend.js').DatabaseBackend;
 }
 
@@ -17,9 +21,12 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   body: unknown;
-  /** 0 until the answer is sent. */
+  /** 0 until the answer is sent (and for ever if the client gave up first). */
   status: number;
+  /** When the request arrived (server clock, epoch ms). */
   at: number;
+  /** When the answer's headers went out; absent until then. */
+  answeredAt?: number;
   tokenAccessor?: string;
 }
 
@@ -34,8 +41,25 @@ export interface DevFaults {
   errorRate: number;
   /** Only inject on matching paths (path without /v1/). */
   errorPathPattern?: RegExp;
+  /** Only delay matching paths (path without /v1/); all paths when absent. */
+  latencyPathPattern?: RegExp;
   /** If set, injected 429/503 answers carry Retry-After. */
   retryAfterSeconds?: number;
+  /**
+   * Every request (health included) is accepted and left unanswered while this is true, like a
+   * Vault stuck on its storage backend; held requests carry on as normal once it is set back to
+   * false, and are dropped if the client gives up first. For exercising client timeouts.
+   */
+  hang: boolean;
+}
+
+/** Which recorded requests `countRequests` counts; every given field must match. */
+export interface RequestMatch {
+  /** Exact Vault path (without /v1/), or a pattern tested against it. */
+  path?: string | RegExp;
+  method?: string;
+  /** The answer's status; 0 matches requests not answered yet. */
+  status?: number;
 }
 
 export interface DevServer {
@@ -48,7 +72,18 @@ export interface DevServer {
   revokeTokenByAccessor(accessor: string): boolean;
   revokeLease(leaseId: string): void;
   leaseCount(prefix?: string): number;
+  /** Ids of the live leases whose id starts with `prefix`, oldest first (for revokeLease). */
+  leaseIds(prefix?: string): string[];
   leasesIssued(prefix?: string): number;
   tokenCount(): number;
+  /** Recorded requests matching `match` that arrived at or after `sinceMs` (server clock). */
+  countRequests(match?: RequestMatch, sinceMs?: number): number;
+  /**
+   * A Vault that is down: stops listening and drops open connections, so clients get
+   * ECONNREFUSED. Tokens, leases, secrets and policies are kept. Safe to call twice.
+   */
+  refuseConnections(): Promise<void>;
+  /** Listens again on the same host and port, with the same state. Safe to call twice. */
+  acceptConnections(): Promise<void>;
   close(): Promise<void>;
 }

@@ -66,7 +66,11 @@ export class StateFile {
     if (!state) return this.writing;
     this.writing = this.writing.then(async () => {
       try {
-        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+        // Only the state's own directory: re-creating a removed output directory here would
+        // give it mode 0700 and lock the app out of its secrets.
+        await mkdir(dirname(this.path), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
         await this.sink.write(Buffer.from(JSON.stringify(state())));
       } catch (error) {
         this.logger.warn({ file: this.path, error: describeError(error) }, 'cannot save the state file');

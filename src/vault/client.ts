@@ -81,6 +81,10 @@ export class VaultClient {
     return this.options.config.address;
   }
 
+  get requestTimeoutMs(): number {
+    return this.options.config.requestTimeoutMs;
+  }
+
   async request<T = Record<string, unknown>>(operation: VaultOperation, request: VaultRequest): Promise<VaultResponse<T>> {
     const maxRetries = request.maxRetries ?? this.options.config.maxRetries;
     for (let attempt = 0; ; attempt++) {

@@ -51,6 +51,8 @@ describe('AuthHandler', () => {
     fake.on('POST', LOGIN, () => ({
       body: { auth: { client_token: `t${++logins}`, accessor: 'acc', policies: ['app'], lease_duration: loginTtlSeconds, renewable: true } },
     }));
+    // After a 403 elsewhere the handler checks its token; by default the fake says it is dead.
+    fake.on('GET', LOOKUP, { status: 403, body: { errors: ['permission denied'] } });
   }
 
   const renewAnswer = (seconds: number) => ({ body: { auth: { client_token: 'ignored', lease_duration: seconds, renewable: true } } });
@@ -87,19 +89,21 @@ describe('AuthHandler', () => {
     assert.deepEqual(loginResults, ['success']);
   });
 
-  it('renews the token at about 2/3 of its TTL, asking for the TTL again', async () => {
+  it('renews the token at about 2/3 of its TTL (the first renewal after start spread wider), asking for the TTL again', async () => {
     issueTokens();
     fake.on('POST', RENEW, renewAnswer(3));
     const auth = start(handler());
     await auth.tokenFor(controller.signal);
-    await until(() => fake.requestsTo('POST', RENEW).length > 0, 'a renewal', 4_000);
+    await until(() => fake.requestsTo('POST', RENEW).length > 1, 'two renewals', 6_000);
     const loginAt = fake.requestsTo('POST', LOGIN)[0]!.at;
-    const renewal = fake.requestsTo('POST', RENEW)[0]!;
-    const after = renewal.at - loginAt;
-    // random 0.5 → 65% of 3 s.
-    assert.ok(after >= 1_850 && after <= 2_300, `renewed after ${after} ms`);
-    assert.equal(renewal.headers['x-vault-token'], 't1');
-    assert.deepEqual(renewal.body, { increment: '3s' });
+    const [renewal, next] = fake.requestsTo('POST', RENEW);
+    const after = renewal!.at - loginAt;
+    // random 0.5 → the first renewal at 40% of 3 s (10–70% window), the next at 65%.
+    assert.ok(after >= 1_100 && after <= 1_500, `renewed after ${after} ms`);
+    const again = next!.at - renewal!.at;
+    assert.ok(again >= 1_850 && again <= 2_300, `renewed again after ${again} ms`);
+    assert.equal(renewal!.headers['x-vault-token'], 't1');
+    assert.deepEqual(renewal!.body, { increment: '3s' });
     assert.equal(logins, 1);
     assert.equal(auth.deadlineFor('t1'), Number.POSITIVE_INFINITY);
   });
@@ -146,9 +150,10 @@ describe('AuthHandler', () => {
     const auth = start(handler());
     const token = await auth.tokenFor(controller.signal);
     await Promise.all(Array.from({ length: 10 }, async () => auth.invalidate(token, '403 on a secret')));
-    assert.equal(await auth.tokenFor(controller.signal), 't2');
+    await until(() => auth.current()?.token === 't2', 'the new token', 2_000);
     await sleep(200);
     assert.equal(logins, 2);
+    assert.equal(fake.requestsTo('GET', LOOKUP).length, 1, 'one check of the token, not ten');
     assert.ok(auth.deadlineFor('t1') <= Date.now(), 'leases of the refused token are treated as gone');
   });
 
@@ -200,13 +205,29 @@ describe('AuthHandler', () => {
     assert.equal(loginResults.filter((r) => r === 'failure').length, attempts);
   });
 
+  it('on a policy denial (lookup-self still answers) keeps its token meanwhile and logs in once for fresh policies, not per 403', async () => {
+    issueTokens();
+    fake.on('GET', LOOKUP, { body: { data: { ttl: 60, renewable: true } } });
+    const auth = start(handler());
+    const token = await auth.tokenFor(controller.signal);
+    for (let i = 0; i < 5; i++) auth.invalidate(token, '403 on a secret');
+    await until(() => logins === 2, 'one login for fresh policies', 2_000);
+    assert.equal(fake.requestsTo('GET', LOOKUP).length, 1);
+    // The next denial, with the new token, within the minute: checked, but no further login.
+    auth.invalidate(auth.current()!.token, '403 again');
+    await until(() => fake.requestsTo('GET', LOOKUP).length === 2, 'the second check', 2_000);
+    await sleep(300);
+    assert.equal(logins, 2);
+    assert.equal(auth.current()?.token, 't2');
+  });
+
   it('reads the service account token afresh for every login', async () => {
     issueTokens();
     const auth = start(handler());
     const first = await auth.tokenFor(controller.signal);
     await writeFile(tokenPath, 'rotated-jwt');
     auth.invalidate(first, 'test');
-    await auth.tokenFor(controller.signal);
+    await until(() => auth.current()?.token !== first, 'a new token', 2_000);
     assert.deepEqual(fake.requestsTo('POST', LOGIN).map((r) => (r.body as { jwt: string }).jwt), ['service-account-jwt', 'rotated-jwt']);
   });
 

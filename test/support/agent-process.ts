@@ -29,7 +29,12 @@ export class AgentProcess {
   }
 
   static start(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: 'pipe' });
+    return AgentProcess.spawn(process.execPath, [CLI, ...args], env);
+  }
+
+  /** Any command that ends up exec-ing the CLI, e.g. through `sh -c 'ulimit -f 1; exec …'`. */
+  static spawn(command: string, args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+    const child = spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: 'pipe' });
     return new AgentProcess(child);
   }
 
