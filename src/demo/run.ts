@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeVault from 'node-vault';
 import { startDevServer } from '../devserver/index.js';
+import { findPostgresBinaries, startPostgresCluster, type PostgresCluster } from '../devserver/postgres-cluster.js';
 import { demoConfigYaml } from './agent-config.js';
 import { createServiceAccountIssuer } from './service-account.js';
 import { setupDemoVault } from './vault-setup.js';
@@ -13,9 +14,33 @@ import { setupDemoVault } from './vault-setup.js';
 /**
  * `npm run demo`: the dev server and a real agent process with short TTLs (30 s leases capped
  * at 2 min), so renewals and rotations show within a minute. Prints `secrets:` and `metrics:`
- * once the agent is ready; Ctrl-C stops both and exits 0.
+ * once the agent is ready; Ctrl-C stops both and exits 0. With PostgreSQL installed, the database
+ * credentials are real users of a throwaway cluster.
  */
 async function main(): Promise<void> {
+  const database = await startDemoDatabase();
+  try {
+    await runDemo(database);
+  } catch (error) {
+    await database.cluster?.close();
+    throw error;
+  }
+}
+
+/** A throwaway PostgreSQL when the machine has one; otherwise the dev server's in-memory users. */
+async function startDemoDatabase(): Promise<{ cluster?: PostgresCluster; line: string }> {
+  if (!findPostgresBinaries()) return { line: 'database: in-memory engine (PostgreSQL is not installed, so the credentials are not real logins)' };
+  try {
+    const cluster = await startPostgresCluster();
+    return { cluster, line: `database: PostgreSQL ${cluster.version} at ${cluster.host}:${cluster.port} (credentials really log in)` };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { line: `database: in-memory engine (PostgreSQL is installed but did not start: ${reason})` };
+  }
+}
+
+async function runDemo(database: { cluster?: PostgresCluster; line: string }): Promise<void> {
+  const { cluster } = database;
   // /dev/shm is tmpfs, like the pod's emptyDir with medium: Memory.
   const base = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'vaultlet-demo-'));
   const secretsDir = join(base, 'secrets');
@@ -23,7 +48,10 @@ async function main(): Promise<void> {
 
   const server = await startDevServer({ port: Number(process.env.DEMO_VAULT_PORT ?? 0) });
   const issuer = await createServiceAccountIssuer();
-  await setupDemoVault({ address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem });
+  await setupDemoVault({
+    address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem,
+    ...(cluster ? { postgres: { host: cluster.host, port: cluster.port, username: cluster.superuser, password: cluster.superuserPassword } } : {}),
+  });
   const tokenPath = join(base, 'serviceaccount-token');
   await writeFile(tokenPath, await issuer.sign({ namespace: 'default', name: 'demo-app' }), { mode: 0o600 });
   const configPath = join(base, 'vaultlet.yaml');
@@ -67,6 +95,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => agent.once('exit', resolve));
     }
     await server.close();
+    await cluster?.close();
     await rm(base, { recursive: true, force: true });
     process.stdout.write(`demo stopped; removed ${base}\n`);
     process.exit(code);
@@ -94,6 +123,11 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`vault: ${server.url} (dev server, root token "${server.rootToken}")\n`);
   process.stdout.write(`secrets: ${secretsDir}\n`);
+  process.stdout.write(`${database.line}\n`);
+  if (cluster) {
+    const env = `CREDENTIALS_FILE=${join(secretsDir, 'db.json')} PGHOST=${cluster.host} PGPORT=${cluster.port} PGDATABASE=postgres`;
+    process.stdout.write(`try: ${env} node examples/pg-app/app.js\n`);
+  }
   process.stdout.write(`metrics: ${metricsUrl}/metrics\n`);
   process.stdout.write('leases last 30 s (max 2 min): watch the files change; Ctrl-C stops and revokes\n');
 }

@@ -3,7 +3,8 @@ import nodeVault from 'node-vault';
 /**
  * The Vault side of the demo, done through Vault's HTTP API exactly as an operator's setup
  * script would do it against a real Vault: a policy, kubernetes auth trusting the service
- * account issuer, a role, a KV v2 secret and a database role.
+ * account issuer, a role, a KV v2 secret and a database role (with its connection, when the
+ * demo has a real PostgreSQL).
  */
 export interface DemoVaultOptions {
   readonly address: string;
@@ -16,6 +17,19 @@ export interface DemoVaultOptions {
   readonly tokenMaxTtl?: string;
   readonly dbDefaultTtl?: string;
   readonly dbMaxTtl?: string;
+  /**
+   * A real PostgreSQL for the database role, written to database/config/demo-postgres as an
+   * operator would; without it the dev server keeps the role's users in memory.
+   */
+  readonly postgres?: DemoPostgres;
+}
+
+export interface DemoPostgres {
+  readonly host: string;
+  readonly port: number;
+  /** A superuser (or a user with CREATEROLE) the dev server creates and drops users with. */
+  readonly username: string;
+  readonly password: string;
 }
 
 export const DEMO_POLICY = `
@@ -42,9 +56,21 @@ export async function setupDemoVault(options: DemoVaultOptions): Promise<void> {
     token_max_ttl: options.tokenMaxTtl ?? '10m',
   });
   await vault.write('secret/data/demo/config', { data: { api_url: 'https://api.example.internal', feature_flags: 'search,beta-ui', api_key: 'demo-kv-secret-1' } });
+  if (options.postgres) {
+    await vault.write('database/config/demo-postgres', {
+      plugin_name: 'postgresql-database-plugin',
+      connection_url: `postgresql://{{username}}:{{password}}@${options.postgres.host}:${options.postgres.port}/postgres`,
+      username: options.postgres.username,
+      password: options.postgres.password,
+      allowed_roles: ['demo'],
+    });
+  }
   await vault.write('database/roles/demo', {
     db_name: 'demo-postgres',
-    creation_statements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`],
+    creation_statements: [
+      `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
+      `GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{{name}}";`,
+    ],
     default_ttl: options.dbDefaultTtl ?? '30s',
     max_ttl: options.dbMaxTtl ?? '2m',
   });

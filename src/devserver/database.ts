@@ -1,11 +1,15 @@
 import type { Router } from 'express';
 import type { DevContext } from './context.js';
 import type { DatabaseRoleInfo } from './database-backend.js';
+import { DatabaseConnections } from './database-connections.js';
 import { durationField, stringField, stringList } from './fields.js';
 import { newPassword, randomAlphanumeric } from './ids.js';
 import { addRoute, type Call } from './route.js';
-import { SYSTEM_DEFAULT_TTL } from './ttl.js';
-import { badRequest, notFound, type Reply } from './vault-http.js';
+import { calculateTtl, SYSTEM_DEFAULT_TTL } from './ttl.js';
+import { badRequest, notFound, VaultHttpError, type Reply } from './vault-http.js';
+
+/** Vault sets a new user's expiry this far past the lease's, so the login outlives the lease. */
+const USER_EXPIRY_BUFFER_MS = 5000;
 
 interface DatabaseRole extends DatabaseRoleInfo {
   defaultTtl: number;
@@ -18,8 +22,11 @@ interface DatabaseRole extends DatabaseRoleInfo {
  */
 export function addDatabaseRoutes(router: Router, ctx: DevContext, mount = 'database'): void {
   const roles = new Map<string, DatabaseRole>();
-  /** Connection configs are stored and shown; the in-memory backend never connects. */
-  const connections = new Map<string, Record<string, unknown>>();
+  // The server's own registry connects to PostgreSQL; a backend given by the caller handles every
+  // role, and configs are then only records.
+  const connections = ctx.databaseBackend instanceof DatabaseConnections
+    ? ctx.databaseBackend
+    : new DatabaseConnections({ fallback: ctx.databaseBackend, connect: false });
   const mountType = 'database';
 
   const writeRole = (call: Call) => {
@@ -56,15 +63,24 @@ export function addDatabaseRoutes(router: Router, ctx: DevContext, mount = 'data
     const role = roles.get(roleName);
     if (!role) throw badRequest(`unknown role: ${roleName}`);
     const token = call.token!;
+    const backend = connections.backendFor(role);
     // Vault's default username template: v-{{display_name|truncate 8}}-{{role|truncate 8}}-{{random 20}}-{{unix_time}}
     const username = `v-${token.displayName.slice(0, 8)}-${roleName.slice(0, 8)}-${randomAlphanumeric(20)}-${Math.floor(ctx.now() / 1000)}`.slice(0, 63);
     const password = newPassword();
     const ttl = role.defaultTtl || SYSTEM_DEFAULT_TTL;
+    // As in Vault, the user exists before its lease does: a failed creation leaves no lease.
+    const now = ctx.now();
+    const granted = calculateTtl({ increment: 0, defaultTtl: ttl, maxTtl: role.maxTtl, issueTime: now, now }).ttl;
+    try {
+      await backend.createUser(role, username, password, new Date(now + granted * 1000 + USER_EXPIRY_BUFFER_MS));
+    } catch (error) {
+      throw error instanceof VaultHttpError ? error : new VaultHttpError(500, [(error as Error).message]);
+    }
     const lease = ctx.leases.create({
       prefix: `${mount}/creds/${roleName}`, ttl, maxTtl: role.maxTtl, renewable: true, tokenId: token.id,
-      revokeSecret: () => ctx.databaseBackend.revokeUser(role, username),
+      revokeSecret: () => connections.revokeUser(role, username),
+      renewSecret: (expireAt) => connections.renewUser(role, username, expireAt),
     });
-    await ctx.databaseBackend.createUser(role, username, password, new Date(lease.expireAt));
     return { leaseId: lease.id, renewable: true, leaseDuration: Math.round((lease.expireAt - lease.issueTime) / 1000), data: { username, password } };
   };
 
@@ -80,21 +96,17 @@ export function addDatabaseRoutes(router: Router, ctx: DevContext, mount = 'data
     delete: (call) => void roles.delete(call.params['name']!),
   });
   addRoute(router, ctx, `/${mount}/creds/:name`, { mountType, read: creds });
-  addRoute(router, ctx, `/${mount}/config`, { mountType, list: () => list(connections.keys()) });
+  addRoute(router, ctx, `/${mount}/config`, { mountType, list: () => list(connections.names()) });
   addRoute(router, ctx, `/${mount}/config/:name`, {
     mountType,
-    exists: (call) => connections.has(call.params['name']!),
-    write: (call) => {
-      if (!stringField(call.body, 'plugin_name')) throw badRequest('empty plugin name');
-      const { password: _password, ...shown } = call.body;
-      connections.set(call.params['name']!, shown);
-    },
+    exists: (call) => connections.read(call.params['name']!) !== undefined,
+    write: (call) => connections.write(call.params['name']!, call.body),
     read: (call) => {
-      const config = connections.get(call.params['name']!);
+      const config = connections.read(call.params['name']!);
       if (!config) throw notFound();
-      return { data: { ...config, allowed_roles: stringList(config['allowed_roles']) } };
+      return { data: config };
     },
-    delete: (call) => void connections.delete(call.params['name']!),
+    delete: (call) => connections.delete(call.params['name']!),
   });
 }
 

@@ -16,16 +16,23 @@ export function addLeaseRoutes(router: Router, ctx: DevContext): void {
     return id;
   };
 
-  const renew = (call: Call): Reply => {
+  const renew = async (call: Call): Promise<Reply> => {
     const id = leaseIdOf(call);
+    let renewed: ReturnType<typeof leases.renew>;
     try {
-      const { lease, ttl, warnings } = leases.renew(id, durationField(call.body, 'increment'));
-      return { leaseId: lease.id, renewable: lease.renewable, leaseDuration: ttl, warnings };
+      renewed = leases.renew(id, durationField(call.body, 'increment'));
     } catch (error) {
       // Unknown, revoked and expired leases all answer 400 "lease not found", as Vault does.
       if (error instanceof VaultHttpError) throw error;
       throw badRequest((error as Error).message);
     }
+    const { lease, ttl, warnings } = renewed;
+    try {
+      await lease.renewSecret?.(new Date(lease.expireAt));
+    } catch (error) {
+      throw new VaultHttpError(500, [`failed to renew the secret: ${(error as Error).message}`]);
+    }
+    return { leaseId: lease.id, renewable: lease.renewable, leaseDuration: ttl, warnings };
   };
   const revoke = (call: Call) => leases.revoke(leaseIdOf(call));
   const lookup = (call: Call): Reply => {

@@ -12,6 +12,8 @@ export interface LeaseEntry {
   /** The token that created the lease: revoking or expiring it revokes the lease. */
   readonly tokenId: string;
   readonly revokeSecret: () => Promise<void>;
+  /** The engine's part of a renewal (the PostgreSQL plugin moves VALID UNTIL), as Vault calls it. */
+  readonly renewSecret?: (expireAt: Date) => Promise<void>;
 }
 
 export interface LeaseSpec {
@@ -22,6 +24,7 @@ export interface LeaseSpec {
   renewable: boolean;
   tokenId: string;
   revokeSecret: () => Promise<void>;
+  renewSecret?: (expireAt: Date) => Promise<void>;
 }
 
 /** Vault's expiration manager in miniature: issue, renew with max-TTL capping, revoke, expire. */
@@ -37,7 +40,7 @@ export class LeaseStore {
     const lease: LeaseEntry = {
       id: `${spec.prefix}/${randomAlphanumeric(24)}`, issueTime: now, lastRenewal: null,
       expireAt: now + ttl * 1000, renewable: spec.renewable, defaultTtl: spec.ttl, maxTtl: spec.maxTtl,
-      tokenId: spec.tokenId, revokeSecret: spec.revokeSecret,
+      tokenId: spec.tokenId, revokeSecret: spec.revokeSecret, renewSecret: spec.renewSecret,
     };
     this.leases.set(lease.id, lease);
     this.issuedIds.push(lease.id);
@@ -94,8 +97,12 @@ export class LeaseStore {
   }
 
   liveCount(prefix = ''): number {
+    return this.liveIds(prefix).length;
+  }
+
+  liveIds(prefix = ''): string[] {
     this.sweep();
-    return [...this.leases.keys()].filter((id) => id.startsWith(prefix)).length;
+    return [...this.leases.keys()].filter((id) => id.startsWith(prefix));
   }
 
   issuedCount(prefix = ''): number {

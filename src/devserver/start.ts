@@ -1,11 +1,12 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createNetServer, type Socket } from 'node:net';
 import type { DevContext } from './context.js';
-import { InMemoryDatabaseBackend } from './database-backend.js';
+import { DatabaseConnections } from './database-connections.js';
 import { defaultFaults } from './faults.js';
 import { LeaseStore } from './leases.js';
 import { ListAwareSocket } from './list-method.js';
+import { DevListener } from './listener.js';
 import { PolicyStore } from './policy-store.js';
+import { countRequests } from './request-match.js';
 import { createApp } from './server.js';
 import { TokenStore } from './tokens.js';
 import type { DevServer, DevServerOptions, RecordedRequest } from './types.js';
@@ -19,9 +20,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const leases = new LeaseStore(now);
   const tokens = new TokenStore(now, (token) => leases.revokeByToken(token.id));
   tokens.addRoot(rootToken);
+  // Without a backend of its own, the server connects to the databases its database/config names.
+  const databases = options.databaseBackend ? undefined : new DatabaseConnections();
   const ctx: DevContext = {
     now, rootToken, faults: defaultFaults(), tokens, leases, policies: new PolicyStore(),
-    databaseBackend: options.databaseBackend ?? new InMemoryDatabaseBackend(),
+    databaseBackend: options.databaseBackend ?? databases!,
   };
   const requests: RecordedRequest[] = [];
   /** Expired tokens take their leases with them, so settle tokens before counting leases. */
@@ -38,29 +41,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const app = createApp(ctx, requests, actions, stopping.signal);
 
   const http = createHttpServer(app);
-  const sockets = new Set<Socket>();
-  const listener = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    http.emit('connection', new ListAwareSocket(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(options.port ?? 8200, options.host ?? '127.0.0.1', () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
+  const host = options.host ?? '127.0.0.1';
+  const listener = new DevListener(host, options.port ?? 8200, (socket) => http.emit('connection', new ListAwareSocket(socket)));
+  await listener.listen();
   const sweep = setInterval(() => {
     tokens.sweep();
     leases.sweep();
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
 
-  const address = listener.address();
-  const port = typeof address === 'object' && address ? address.port : options.port ?? 8200;
-  const host = options.host ?? '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${listener.boundPort}`;
   let closing: Promise<void> | undefined;
 
   return {
@@ -76,15 +66,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     },
     revokeLease: actions.revokeLease,
     leaseCount: liveLeases,
+    leaseIds(prefix) {
+      tokens.sweep();
+      return leases.liveIds(prefix);
+    },
     leasesIssued: (prefix) => leases.issuedCount(prefix),
     tokenCount: () => tokens.liveCount(),
+    countRequests: (match, sinceMs) => countRequests(requests, match, sinceMs),
+    refuseConnections: () => listener.refuse(),
+    acceptConnections: () => listener.listen(),
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         clearInterval(sweep);
         stopping.abort();
-        listener.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+        await listener.close();
+        await databases?.close();
+      })();
       return closing;
     },
   };
