@@ -77,6 +77,8 @@ export class SecretWorker {
   private retryAfterMs: number | undefined;
   private lastWriteAt: number | undefined;
   private lastRenewalAt: number | undefined;
+  /** Whether a renewal or re-read has succeeded since this agent started (see the schedule). */
+  private settled = false;
   private lastErrorText: string | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -186,7 +188,7 @@ export class SecretWorker {
       while (!signal.aborted) {
         const decision = this.decide();
         try {
-          await sleepUntil(decision.at, this.now, AbortSignal.any([signal, wake.signal]));
+          await sleepUntil(decision.at, this.now, signal, wake.signal);
         } catch (error) {
           if (signal.aborted || !wake.signal.aborted) throw error;
           wake = new AbortController();
@@ -212,14 +214,17 @@ export class SecretWorker {
   }
 
   private async act(action: Action, signal: AbortSignal): Promise<void> {
-    if (this.held && this.held !== this.onDisk && this.expiresAt(this.held) > this.now()) return this.retryWrite();
+    // A leased credential whose file write failed is written again rather than leased anew;
+    // unleased data (KV) is simply read again, which also picks up a fixed version.
+    const pending = this.held && this.held !== this.onDisk ? this.held : undefined;
+    if (pending?.lease.id && this.expiresAt(pending) > this.now()) return this.retryWrite();
     if (action === 'renew' && this.held) return this.renew(signal);
     return this.fetch(signal);
   }
 
   private decide(): Decision {
     const held = this.held;
-    const failure = { failures: this.failures, failedAction: this.failedAction, retryAfterMs: this.retryAfterMs };
+    const failure = { failures: this.failures, failedAction: this.failedAction, retryAfterMs: this.retryAfterMs, first: !this.settled };
     if (!held) {
       return this.failures > 0
         ? nextAction({ kind: 'interval', since: this.now(), ttlMs: 0, renewable: false, capped: false, ...failure }, this.now(), this.random(), this.options.backoff)
@@ -258,6 +263,7 @@ export class SecretWorker {
       const lease = await this.options.source.read(this.options.vault, token, signal);
       const sameVersion = previous !== undefined && previous === this.onDisk && lease.version !== undefined && lease.version === previous.lease.version;
       this.held = { lease, token, grantedTtlMs: lease.ttlMs, capped: false };
+      if (previous) this.settled = true;
       if (sameVersion) {
         this.onDisk = this.held;
       } else {
@@ -312,6 +318,9 @@ export class SecretWorker {
       if (renewed.ttlMs <= 0) {
         // Vault granted no time: the lease ends now. Kept as TTL 0 it would read as "never expires".
         this.options.recorder.secretRenewed(this.name, 'failure');
+        const ended = { ...held, capped: true, lease: { ...held.lease, renewable: false, ttlMs: Math.max(1, this.now() - held.lease.obtainedAt) } };
+        if (this.onDisk === held) this.onDisk = ended;
+        this.held = ended;
         return this.replaceNow(signal);
       }
       const capped = renewed.ttlMs < held.grantedTtlMs;
@@ -320,6 +329,7 @@ export class SecretWorker {
       this.held = next;
       this.options.recorder.secretRenewed(this.name, 'success');
       this.lastRenewalAt = this.now();
+      this.settled = true;
       this.succeeded();
       if (capped !== held.capped) this.options.onStateChange?.();
       this.options.logger.debug({ secret: this.name, ttl_seconds: renewed.ttlMs / 1000, capped }, 'lease renewed');
