@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AuthHandler } from './auth/auth-handler.js';
 import { createAuthMethod } from './auth/method.js';
 import { tokenExpiresAt } from './auth/vault-token.js';
@@ -8,6 +9,7 @@ import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
 import type { MetricsRecorder } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
 import { AtomicFileSink, probeDirectory, renderSecret } from './render/index.js';
+import { removeStaleTempFiles } from './render/stale-temp-files.js';
 import { createSource } from './sources/source.js';
 import type { AgentState } from './state/agent-state.js';
 import { StateFile } from './state/state-file.js';
@@ -48,6 +50,8 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     const { config, logger, recorder } = options;
     const now = options.now ?? Date.now;
+    // Every worker waits on this signal; one listener each is expected, not a leak.
+    setMaxListeners(0, this.controller.signal);
     this.vault = new VaultClient({ config: config.vault, recorder, now, random: options.random });
     this.auth = new AuthHandler({ vault: this.vault, method: createAuthMethod(config.auth), recorder, logger, now, random: options.random, backoff: backoffFor(config) });
     this.state = config.state ? new StateFile(config.state.file, logger) : undefined;
@@ -108,6 +112,7 @@ export class Agent {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     await probeDirectory(config.output.directory);
+    await removeStaleTempFiles(config.output.directory, config.secrets.map((secret) => secret.file), logger);
     const signal = this.controller.signal;
     this.tasks.push(this.resume(signal));
     // Someone deleted or rewrote a secret file: put the current one back.
@@ -129,6 +134,7 @@ export class Agent {
   /** Writes every secret once and returns; for init containers. */
   async once(signal: AbortSignal): Promise<void> {
     await probeDirectory(this.options.config.output.directory);
+    await removeStaleTempFiles(this.options.config.output.directory, this.options.config.secrets.map((secret) => secret.file), this.options.logger);
     const both = AbortSignal.any([signal, this.controller.signal]);
     void this.auth.start(both);
     await Promise.all(this.workers.map((worker) => worker.writeOnce(both)));

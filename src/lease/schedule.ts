@@ -13,6 +13,9 @@ import { backoffDelay, type BackoffLimits } from './backoff.js';
  * - interval (unleased KV): re-read at 90–100% of the refresh interval.
  * - after a failure: retry the failed action with full-jitter backoff, never waiting past half of
  *   the time left, and switch a renewal to a refetch once the lease will be gone by then.
+ * - the first renewal or re-read after an agent starts is spread over a much wider window
+ *   (10–70% of the TTL, 10–100% of the interval): pods rolled out together would otherwise
+ *   renew together forever, a wave that repeats every TTL. It costs one early request.
  */
 export type Action = 'renew' | 'refetch';
 
@@ -30,6 +33,8 @@ export interface ScheduleState {
   readonly failedAction?: Action;
   /** From a 429/503 Retry-After header on the last failure. */
   readonly retryAfterMs?: number;
+  /** Nothing renewed or re-read yet since this agent started. */
+  readonly first?: boolean;
 }
 
 export interface Decision {
@@ -40,6 +45,8 @@ export interface Decision {
 
 export const RENEW_WINDOW = Object.freeze({ from: 0.6, to: 0.7 });
 export const INTERVAL_WINDOW = Object.freeze({ from: 0.9, to: 1.0 });
+export const FIRST_RENEW_WINDOW = Object.freeze({ from: 0.1, to: 0.7 });
+export const FIRST_INTERVAL_WINDOW = Object.freeze({ from: 0.1, to: 1.0 });
 
 function within(window: { from: number; to: number }, rand: number): number {
   return window.from + (window.to - window.from) * rand;
@@ -58,10 +65,12 @@ export function nextAction(state: ScheduleState, now: number, rand: number, back
   }
 
   if (state.kind === 'interval') {
-    return { action: 'refetch', at: Math.max(now, state.since + state.ttlMs * within(INTERVAL_WINDOW, rand)) };
+    const window = state.first ? FIRST_INTERVAL_WINDOW : INTERVAL_WINDOW;
+    return { action: 'refetch', at: Math.max(now, state.since + state.ttlMs * within(window, rand)) };
   }
   if (state.ttlMs <= 0) return { action: 'renew', at: Number.POSITIVE_INFINITY };
 
   const action: Action = state.renewable && !state.capped ? 'renew' : 'refetch';
-  return { action, at: Math.max(now, state.since + state.ttlMs * within(RENEW_WINDOW, rand)) };
+  const window = state.first ? FIRST_RENEW_WINDOW : RENEW_WINDOW;
+  return { action, at: Math.max(now, state.since + state.ttlMs * within(window, rand)) };
 }

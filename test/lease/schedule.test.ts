@@ -33,6 +33,11 @@ const rows: Row[] = [
   // Unleased (KV): re-read at 90–100% of the interval.
   { name: 'kv interval 5m, lowest jitter → 4.5m', state: lease({ kind: 'interval', ttlMs: 300_000, renewable: false }), now: T0, rand: 0, action: 'refetch', inMs: 270_000 },
   { name: 'kv interval 5m, highest jitter → 5m', state: lease({ kind: 'interval', ttlMs: 300_000, renewable: false }), now: T0, rand: 1, action: 'refetch', inMs: 300_000 },
+  // The first renewal or re-read after start: a wide window so a fleet started together spreads.
+  { name: 'first renewal after start, lowest jitter → 10% of TTL', state: lease({ first: true }), now: T0, rand: 0, action: 'renew', inMs: 3_000 },
+  { name: 'first renewal after start, highest jitter → 70% of TTL', state: lease({ first: true }), now: T0, rand: 1, action: 'renew', inMs: 21_000 },
+  { name: 'first kv re-read after start, lowest jitter → 10% of interval', state: lease({ kind: 'interval', ttlMs: 300_000, renewable: false, first: true }), now: T0, rand: 0, action: 'refetch', inMs: 30_000 },
+  { name: 'first renewal that fails backs off like any other', state: lease({ first: true, failures: 1, failedAction: 'renew', ttlMs: 3_600_000 }), now: T0 + 1_000, rand: 1, action: 'renew', inMs: 1_000 },
   // Failures: full-jitter exponential backoff, floor 250 ms, cap 30 s.
   { name: 'first renew failure, top jitter → 1 s', state: lease({ failures: 1, failedAction: 'renew', ttlMs: 3_600_000 }), now: T0 + 2_000_000, rand: 1, action: 'renew', inMs: 1_000 },
   { name: 'third failure, top jitter → 4 s', state: lease({ failures: 3, failedAction: 'renew', ttlMs: 3_600_000 }), now: T0 + 2_000_000, rand: 1, action: 'renew', inMs: 4_000 },
