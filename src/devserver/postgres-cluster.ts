@@ -2,10 +2,10 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../util/free-port.js';
 
 /**
  * A throwaway PostgreSQL cluster: initdb into a temp directory, `postgres` on a free loopback
@@ -102,16 +102,6 @@ function run(command: string, args: string[], options: SpawnOptions): Promise<vo
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls until the superuser can log in over TCP; returns the server version. */
 async function waitReady(server: ChildProcess, login: { port: number; password: string }): Promise<string> {

@@ -54,7 +54,11 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+/** What closeServer needs: http and https servers both have it. */
+export type ClosableServer = Pick<Server, 'close' | 'closeAllConnections' | 'closeIdleConnections'>;
+
+/** Closes a server: idle keep-alive sockets at once, in-flight requests after a short grace. */
+export function closeServer(server: ClosableServer): Promise<void> {
   return new Promise((resolve) => {
     const cutOff = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
     cutOff.unref();

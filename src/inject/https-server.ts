@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import { ConfigError, VaultletError } from '../errors.js';
+import { closeServer } from '../http/server.js';
 
 export interface TlsFiles {
   cert: string;
@@ -18,7 +19,6 @@ export interface HttpsServer {
   close(): Promise<void>;
 }
 
-const CLOSE_GRACE_MS = 2000;
 
 /** Reads the PEM files; a missing or unreadable one is a ConfigError naming the flag's file. */
 export async function readTls(files: TlsFiles): Promise<{ cert: string; key: string }> {
@@ -58,15 +58,7 @@ export async function startHttpsServer(app: express.Express, files: TlsFiles, ho
       return true;
     },
     close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        const cutOff = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        cutOff.unref();
-        server.close(() => {
-          clearTimeout(cutOff);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      closing ??= closeServer(server);
       return closing;
     },
   });

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { formatTable, percentile, problemWith, runKillLoop } from '../../bench/kill-loop.js';
 
 /**
- * SIGKILL during rotation, about 100 times (bench/kill-loop.ts runs the same loop for longer):
+ * SIGKILL during rotation, 200 times (bench/kill-loop.ts runs the same loop for longer):
  * the app must never read a torn, empty or vanished secret file, and a crash loop must not mint
  * a database credential per restart.
  */
 describe('vaultlet run killed with SIGKILL over and over while rotating secrets', function () {
-  this.timeout(90_000);
+  this.timeout(600_000);
 
   it('the checker itself tells complete files from torn, empty and mixed ones', () => {
     const env = (key: string, end: string, padding = 8) => Buffer.from(`API_KEY=${key}\nAPI_URL=u\nPADDING=${'p'.repeat(padding)}\nEND_MARKER=${end}\n`);
@@ -22,10 +22,11 @@ describe('vaultlet run killed with SIGKILL over and over while rotating secrets'
   });
 
   it('never leaves a torn or empty file at a target name, and a reader never sees one', async () => {
-    // About 100 runs on an idle 2-core machine; a loaded one gets fewer within the budget.
-    const result = await runKillLoop({ iterations: 100, timeBudgetMs: 50_000, seed: 42 });
+    // 200 runs take 3–5 minutes on a 2-core machine (each is a Node start); the budget is a
+    // safety net for a heavily loaded one, not the expected end.
+    const result = await runKillLoop({ iterations: 200, timeBudgetMs: 480_000, seed: 42 });
     console.log(formatTable(result).replace(/^/gm, '      '));
-    assert.ok(result.iterations >= 15, `only ${result.iterations} runs within the time budget`);
+    assert.ok(result.iterations >= 150, `only ${result.iterations} runs within the time budget`);
     assert.deepEqual(result.tornFiles, [], 'files checked right after each kill');
     assert.deepEqual(result.reader.problems, [], 'what the reader process saw');
     assert.ok(result.reader.reads > 1_000, `the reader only read ${result.reader.reads} times`);

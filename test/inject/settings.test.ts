@@ -8,9 +8,9 @@ import { loadInjectorSettings, parseInjectorSettings } from '../../src/inject/se
 import { silentLogger } from '../../src/log.js';
 
 describe('injector settings', () => {
-  it('defaults match the documented sidecar: 10m/48Mi requests, 96Mi limit, native sidecars', () => {
+  it('defaults match the documented sidecar: 10m/96Mi requests, 160Mi limit, native sidecars', () => {
     const settings = parseInjectorSettings('', 'test');
-    assert.deepEqual(settings.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { memory: '96Mi' } });
+    assert.deepEqual(settings.resources, { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '160Mi' } });
     assert.equal(settings.native_sidecar, true);
     assert.equal(settings.auth.audience, 'vault');
   });
