@@ -122,6 +122,18 @@ describe('vaultlet run (real agent process against the dev server)', function ()
     await readFile(join(vault.secretsDir, 'db.json'));
   });
 
+  it('on SIGTERM with Vault hanging, gives up revoking at the grace period and still exits 0', async () => {
+    await startAgent(SECRETS.slice(0, 1), { shutdown: { revoke: true, grace_period: '2s' } });
+    vault.server.faults.hang = true;
+    const started = Date.now();
+    const code = await agent!.stop('SIGTERM');
+    const took = Date.now() - started;
+    vault.server.faults.hang = false;
+    assert.equal(code, 0);
+    assert.ok(took >= 1_500 && took < 5_000, `stopping took ${took} ms with a 2 s grace period`);
+    assert.ok(agent!.lines.some((line) => /could not revoke/.test(line.msg ?? '')), 'the failed revocation is logged');
+  });
+
   it('with shutdown.revoke false leaves leases alive on SIGTERM', async () => {
     await startAgent(SECRETS.slice(0, 1), { shutdown: { revoke: false } });
     assert.equal(await agent!.stop('SIGTERM'), 0);
