@@ -1,4 +1,6 @@
 import { setMaxListeners } from 'node:events';
+import { AccessTracker } from './access/access-tracker.js';
+import { readsUpdateAtime } from './access/atime-support.js';
 import { AuthHandler } from './auth/auth-handler.js';
 import { createAuthMethod } from './auth/method.js';
 import { tokenExpiresAt } from './auth/vault-token.js';
@@ -6,7 +8,7 @@ import type { Config } from './config/index.js';
 import { describeError, type Logger } from './log.js';
 import type { BackoffLimits } from './lease/backoff.js';
 import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
-import type { MetricsRecorder } from './metrics/recorder.js';
+import type { MetricsRecorder, SecretSnapshot } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
 import { AtomicFileSink, probeDirectory, renderSecret } from './render/index.js';
 import { removeStaleTempFiles } from './render/stale-temp-files.js';
@@ -17,11 +19,14 @@ import { VaultClient } from './vault/client.js';
 import { CredentialWatcher } from './watch/credential-watcher.js';
 import { OutputWatcher } from './watch/output-watcher.js';
 
+/** How often the access tracker looks at the files' atime. */
+const ACCESS_POLL_MS = 5_000;
+
 export interface AgentStatus {
   readonly ready: boolean;
   readonly tokenExpiresAt?: number;
   readonly authError?: string;
-  readonly secrets: readonly SecretStatus[];
+  readonly secrets: ReadonlyArray<SecretStatus & { accessTracked?: boolean; appReadAt?: number; versionWrittenAt?: number }>;
 }
 
 export interface AgentOptions {
@@ -45,6 +50,8 @@ export class Agent {
   private readonly controller = new AbortController();
   private readonly tasks: Promise<void>[] = [];
   private readonly watchers: Array<{ close(): Promise<void> }> = [];
+  /** Whether the app has read each file: one lstat per file per poll. */
+  readonly access = new AccessTracker();
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -70,6 +77,7 @@ export class Agent {
         logger,
         backoff: backoffFor(config),
         onStateChange: saveState,
+        onWritten: () => void this.access.written(secret.name, sink.path),
         now,
         random: options.random,
       });
@@ -129,6 +137,11 @@ export class Agent {
     const credentials = new CredentialWatcher({ file: this.auth.credentialFile, onChange: () => this.auth.credentialsChanged(), logger, signal });
     await Promise.all([output.start(), credentials.start()]);
     this.watchers.push(output, credentials);
+    this.access.enable(await readsUpdateAtime(config.output.directory));
+    if (!this.access.enabled) logger.info({ directory: config.output.directory }, 'the output mount does not update atime (noatime): app reads cannot be seen');
+    const poll = setInterval(() => void this.access.refresh(), ACCESS_POLL_MS);
+    poll.unref();
+    signal.addEventListener('abort', () => clearInterval(poll), { once: true });
   }
 
   /** Writes every secret once and returns; for init containers. */
@@ -153,13 +166,24 @@ export class Agent {
     return { ready: reasons.length === 0, reasons };
   }
 
+  /** Per-secret state for metrics: timing from the workers, app reads from the access tracker. */
+  snapshots(): SecretSnapshot[] {
+    return this.workers.map((worker) => {
+      const access = this.access.access(worker.name);
+      return { ...worker.snapshot(), accessTracked: this.access.enabled, versionWrittenAt: access?.writtenAt, appReadAt: access?.readAt };
+    });
+  }
+
   /** Everything the status page shows, with no secret values or tokens. */
   status(): AgentStatus {
     return {
       ready: this.readiness().ready,
       tokenExpiresAt: this.tokenExpiresAt(),
       authError: this.auth.lastError(),
-      secrets: this.workers.map((worker) => worker.status()),
+      secrets: this.workers.map((worker) => {
+        const access = this.access.access(worker.name);
+        return { ...worker.status(), accessTracked: this.access.enabled, appReadAt: access?.readAt, versionWrittenAt: access?.writtenAt };
+      }),
     };
   }
 

@@ -18,7 +18,7 @@ export async function runAgent(config: Config, stop: AbortSignal): Promise<void>
   const recorder = new PrometheusRecorder({
     registry,
     version: VERSION,
-    secrets: () => agent?.workers.map((worker) => worker.snapshot()) ?? [],
+    secrets: () => agent?.snapshots() ?? [],
     token: () => {
       const expiresAt = agent?.tokenExpiresAt();
       return expiresAt === undefined ? undefined : { expiresAt };

@@ -35,6 +35,8 @@ export interface SecretWorkerOptions {
   readonly backoff: BackoffLimits;
   /** A new lease was obtained or its timing changed in a way a restarted agent must know. */
   readonly onStateChange?: () => void;
+  /** The file now holds the current version (written, or found already right). */
+  readonly onWritten?: () => void;
   readonly random?: () => number;
   readonly now?: () => number;
 }
@@ -172,7 +174,10 @@ export class SecretWorker {
     try {
       const { changed } = await this.options.sink.write(this.options.render(this.held.lease.data));
       this.options.recorder.secretWritten(this.name, 'success', changed);
-      if (changed) this.options.logger.warn({ secret: this.name, file: this.options.sink.path }, 'the file was deleted or altered; restored it');
+      if (changed) {
+        this.options.logger.warn({ secret: this.name, file: this.options.sink.path }, 'the file was deleted or altered; restored it');
+        this.options.onWritten?.();
+      }
     } catch (error) {
       this.options.recorder.secretWritten(this.name, 'failure', false);
       this.options.logger.warn({ secret: this.name, error: describeError(error) }, 'could not restore the file');
@@ -292,6 +297,7 @@ export class SecretWorker {
       this.options.recorder.secretWritten(this.name, 'success', changed);
       if (changed || !this.lastWriteAt) this.lastWriteAt = this.now();
       this.onDisk = held;
+      this.options.onWritten?.();
     } catch (error) {
       this.options.recorder.secretWritten(this.name, 'failure', false);
       throw error;

@@ -5,6 +5,7 @@ import { createVaultRequestMetrics, type VaultRequestMetrics } from './vault-req
 import { createSecretEventMetrics, type SecretEventMetrics } from './secret-event-metrics.js';
 import { createSecretStateMetrics } from './secret-state-metrics.js';
 import { createAgentMetrics } from './agent-metrics.js';
+import { createSecretAccessMetrics } from './secret-access-metrics.js';
 
 export interface PrometheusRecorderOptions {
   /** Injected, never prom-client's global registry. */
@@ -32,6 +33,7 @@ export class PrometheusRecorder implements MetricsRecorder {
     this.#vault = createVaultRequestMetrics(options.registry);
     this.#secrets = createSecretEventMetrics(options.registry);
     createSecretStateMetrics(options.registry, options.secrets, now);
+    createSecretAccessMetrics(options.registry, options.secrets, now);
     createAgentMetrics(options.registry, options.ready, options.version);
   }
 

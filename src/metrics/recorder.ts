@@ -25,6 +25,12 @@ export interface SecretSnapshot {
   readonly expiresAt: number;
   /** Epoch ms of the last successful file write; undefined before the first one. */
   readonly lastWriteAt?: number;
+  /** Whether the app reading the file can be seen (atime updates on this mount). */
+  readonly accessTracked?: boolean;
+  /** Epoch ms the current version was written, as the access tracker saw it. */
+  readonly versionWrittenAt?: number;
+  /** Epoch ms the app first read the current version; undefined while unread. */
+  readonly appReadAt?: number;
 }
 
 export interface TokenSnapshot {

@@ -1,0 +1,73 @@
+import { promises as fs } from 'node:fs';
+
+/** What is known of the app reading one secret file. */
+export interface FileAccess {
+  /** Epoch ms the current version was written (the file's mtime). */
+  readonly writtenAt: number;
+  /** Epoch ms of the first read of the current version, if any. */
+  readonly readAt?: number;
+}
+
+interface Tracked {
+  readonly path: string;
+  readonly ino: number;
+  readonly writtenAt: number;
+  readAt?: number;
+}
+
+/**
+ * Watches atime to tell whether the app has read each secret file since it was last written.
+ * Under relatime the kernel moves atime past mtime on the first read after a write and then
+ * leaves it, so this sees the first read of each version, not every read. One lstat per file
+ * per poll; vaultlet's own comparisons read with O_NOATIME so they never count as the app.
+ */
+export class AccessTracker {
+  private readonly files = new Map<string, Tracked>();
+
+  private on = false;
+
+  get enabled(): boolean {
+    return this.on;
+  }
+
+  /** Off until the output mount is known to update atime (see readsUpdateAtime). */
+  enable(on: boolean): void {
+    this.on = on;
+    if (!on) this.files.clear();
+  }
+
+  /** After a write (or on adopting a file already there): the version on disk now. */
+  async written(secret: string, path: string): Promise<void> {
+    if (!this.enabled) return;
+    const stats = await fs.lstat(path).catch(() => undefined);
+    if (!stats?.isFile()) return;
+    const known = this.files.get(secret);
+    if (known && known.ino === stats.ino && known.writtenAt === stats.mtimeMs) return;
+    this.files.set(secret, { path, ino: stats.ino, writtenAt: stats.mtimeMs, ...readIn(stats) });
+  }
+
+  forget(secret: string): void {
+    this.files.delete(secret);
+  }
+
+  /** Looks at every file once; cheap enough to run every few seconds. */
+  async refresh(): Promise<void> {
+    await Promise.all(
+      [...this.files.values()].map(async (file) => {
+        if (file.readAt !== undefined) return;
+        const stats = await fs.lstat(file.path).catch(() => undefined);
+        if (!stats || stats.ino !== file.ino) return; // replaced or gone: the next write re-tracks it
+        file.readAt = readIn(stats).readAt;
+      }),
+    );
+  }
+
+  access(secret: string): FileAccess | undefined {
+    const file = this.files.get(secret);
+    return file ? { writtenAt: file.writtenAt, readAt: file.readAt } : undefined;
+  }
+}
+
+function readIn(stats: { atimeMs: number; mtimeMs: number }): { readAt?: number } {
+  return stats.atimeMs > stats.mtimeMs ? { readAt: stats.atimeMs } : {};
+}
