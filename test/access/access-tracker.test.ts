@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AccessTracker } from '../../src/access/access-tracker.js';
+import { readsUpdateAtime } from '../../src/access/atime-support.js';
+import { AtomicFileSink } from '../../src/render/atomic-file-sink.js';
+
+const run = promisify(execFile);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('access/AccessTracker (real files, reads by another process)', () => {
+  let dir: string;
+  let tracker: AccessTracker;
+  let sink: AtomicFileSink;
+
+  before(async function () {
+    dir = await mkdtemp(join(tmpdir(), 'vaultlet-access-'));
+    if (!(await readsUpdateAtime(dir))) throw new Error(`${dir} is on a noatime mount: these tests need relatime or strictatime`);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    tracker = new AccessTracker();
+    tracker.enable(true);
+    sink = new AtomicFileSink({ directory: dir, file: 'db.json', mode: 0o400 });
+  });
+
+  it('sees no read right after a write, then the first read by another process', async () => {
+    await sink.write(Buffer.from('{"password":"v1"}'));
+    await tracker.written('db', sink.path);
+    await tracker.refresh();
+    const written = tracker.access('db');
+    assert.ok(written && written.readAt === undefined, 'unread right after the write');
+    await pause(20);
+    await run('cat', [sink.path]);
+    await tracker.refresh();
+    const read = tracker.access('db');
+    assert.ok(read?.readAt !== undefined && read.readAt > read.writtenAt, 'the cat was seen');
+  });
+
+  it('a new version starts unread again', async () => {
+    await sink.write(Buffer.from('{"password":"v1"}'));
+    await tracker.written('db', sink.path);
+    await pause(20);
+    await run('cat', [sink.path]);
+    await tracker.refresh();
+    assert.ok(tracker.access('db')?.readAt);
+    await pause(20);
+    await sink.write(Buffer.from('{"password":"v2"}'));
+    await tracker.written('db', sink.path);
+    await tracker.refresh();
+    assert.equal(tracker.access('db')?.readAt, undefined);
+  });
+
+  it("vaultlet's own byte comparison (a fresh sink reading the file) does not count as the app", async () => {
+    await sink.write(Buffer.from('{"password":"v1"}'));
+    await tracker.written('db', sink.path);
+    await pause(20);
+    const fresh = new AtomicFileSink({ directory: dir, file: 'db.json', mode: 0o400 });
+    assert.deepEqual(await fresh.write(Buffer.from('{"password":"v1"}')), { changed: false });
+    await tracker.refresh();
+    assert.equal(tracker.access('db')?.readAt, undefined);
+  });
+
+  it('tracks nothing while disabled (noatime mounts)', async () => {
+    tracker.enable(false);
+    await sink.write(Buffer.from('{"password":"v1"}'));
+    await tracker.written('db', sink.path);
+    assert.equal(tracker.access('db'), undefined);
+  });
+});
+
+describe('access/readsUpdateAtime', () => {
+  it('is true for this machine\'s relatime /tmp and /dev/shm', async () => {
+    assert.equal(await readsUpdateAtime(tmpdir()), true);
+    assert.equal(await readsUpdateAtime('/dev/shm'), true);
+  });
+});
