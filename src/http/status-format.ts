@@ -48,6 +48,25 @@ export function leaseCell(secret: SecretView, now: number): Cell {
   return { text: formatDuration(left) + suffix, tone: left < 60 ? 'warn' : '', title };
 }
 
+/**
+ * Whether the app has read the version on disk, from the file's atime: the first read of each
+ * written version is seen (relatime), within one access poll. Unread for over 15 minutes turns
+ * amber, as the VaultletAppNotReadingRotatedSecret alert would soon after.
+ */
+export function appReadCell(secret: SecretView, now: number): Cell {
+  if (!secret.accessTracked) {
+    return { text: 'unknown (noatime mount)', tone: '', title: 'the output directory is mounted noatime, so reads by the app cannot be seen' };
+  }
+  if (secret.versionWrittenAt === null) return { text: '—', tone: '', title: 'no version written yet' };
+  const written = `version written ${new Date(secret.versionWrittenAt).toISOString()}`;
+  if (secret.appReadAt !== null) {
+    const delay = formatDuration((secret.appReadAt - secret.versionWrittenAt) / 1000);
+    return { text: `yes, ${delay} after write`, tone: 'ok', title: `${written}; first read ${new Date(secret.appReadAt).toISOString()}` };
+  }
+  const waiting = (now - secret.versionWrittenAt) / 1000;
+  return { text: `not yet (${formatDuration(waiting)})`, tone: waiting > 900 ? 'warn' : '', title: `${written}; not read since` };
+}
+
 /** One table row, in the order of the page's columns. */
 export function secretCells(secret: SecretView, now: number): Cell[] {
   return [
@@ -59,7 +78,7 @@ export function secretCells(secret: SecretView, now: number): Cell[] {
     formatAgo(secret.lastWriteAt, now),
     secret.lastError === null ? { text: '—', tone: '' } : { text: secret.lastError, tone: 'bad' },
     secret.ready ? { text: 'yes', tone: 'ok' } : { text: 'no', tone: 'bad' },
-    { text: 'n/a', tone: '', title: 'access tracking is not built yet' },
+    appReadCell(secret, now),
   ];
 }
 

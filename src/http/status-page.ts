@@ -68,7 +68,7 @@ export function renderStatusPage(view: StatusView): string {
 ${body}
 </tbody>
 </table>
-<p class="note">* Whether the app has read the current version needs file access tracking, which vaultlet does not have yet; the column says n/a rather than guess.</p>
+<p class="note">* From the file's access time, checked every few seconds: vaultlet sees the first read of each version it writes, not every read, so "yes" means the app has read this version at least once. "not yet" counts how long the version has waited; after a rotation, the app may still be using the old credential. On a noatime mount reads cannot be seen, and the column says unknown rather than guess.</p>
 <p class="note">Times are on the agent's clock. Secret values and tokens are never shown here. The same data as JSON: <a href="status.json">status.json</a>.</p>
 <script>${STATUS_SCRIPT}</script>
 </body>

@@ -1,8 +1,8 @@
-import { formatAgo, formatDuration, leaseCell, secretCells, summaryItems } from './status-format.js';
+import { appReadCell, formatAgo, formatDuration, leaseCell, secretCells, summaryItems } from './status-format.js';
 
 /**
  * The page's only script: re-reads status.json every second and redraws, counting lease time
- * down between answers on the agent's clock (offset from the browser's). Everything reaches the
+ * down (and app-read waits up) between answers on the agent's clock (offset from the browser's). Everything reaches the
  * DOM through textContent, never innerHTML, so names from config cannot become markup. The
  * formatters are the server's own functions, inlined by source so both render alike.
  */
@@ -11,6 +11,7 @@ export const STATUS_SCRIPT = `(() => {
 ${formatDuration.toString()}
 ${formatAgo.toString()}
 ${leaseCell.toString()}
+${appReadCell.toString()}
 ${secretCells.toString()}
 ${summaryItems.toString()}
 const body = document.body;

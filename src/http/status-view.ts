@@ -19,6 +19,12 @@ export interface SecretView {
   readonly lastWriteAt: number | null;
   readonly lastRenewalAt: number | null;
   readonly lastError: string | null;
+  /** False when the output mount does not update atime (noatime): app reads cannot be seen. */
+  readonly accessTracked: boolean;
+  /** Epoch ms the version now on disk was written (its mtime), once the tracker has seen it. */
+  readonly versionWrittenAt: number | null;
+  /** Epoch ms of the app's first read of that version; null while unread. */
+  readonly appReadAt: number | null;
 }
 
 export interface StatusView {
@@ -54,6 +60,9 @@ export function toStatusView(status: AgentStatus, now: number): StatusView {
         lastWriteAt: secret.lastWriteAt ?? null,
         lastRenewalAt: secret.lastRenewalAt ?? null,
         lastError: secret.lastError ?? null,
+        accessTracked: secret.accessTracked ?? false,
+        versionWrittenAt: secret.versionWrittenAt ?? null,
+        appReadAt: secret.appReadAt ?? null,
       };
     }),
   };

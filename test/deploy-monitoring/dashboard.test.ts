@@ -12,7 +12,7 @@ describe('deploy/monitoring Grafana dashboard', function () {
 
   it('has the panels a platform team asks for', () => {
     const titles = dashboard.panels.map((panel) => panel.title);
-    for (const wanted of ['Secrets by time to expiry', 'Lease renewals', 'Rotations', 'Failures', 'Vault latency p99', 'Logins', 'Vault token time left']) {
+    for (const wanted of ['Secrets by time to expiry', 'Lease renewals', 'Rotations', 'Failures', 'Vault latency p99', 'Logins', 'Vault token time left', 'Unread secret versions', 'App read delay']) {
       assert.ok(titles.includes(wanted), `a "${wanted}" panel`);
     }
     assert.equal(dashboard.uid, 'vaultlet');

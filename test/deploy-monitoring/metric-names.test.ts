@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { AgentProcess } from '../support/agent-process.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 import { dashboardQueries } from './dashboard-queries.js';
@@ -24,7 +26,15 @@ describe('dashboard and alert rules against what a running agent exports', funct
     ]));
     agent = AgentProcess.start(['run', '--config', config]);
     await agent.waitReady();
-    exported = exportedNames(await agent.metrics());
+    // The access metrics exist only for files on an atime-updating mount (the test's /tmp), and the
+    // read delay only once something read the file: read one, as the app would, and wait for the
+    // agent's next atime poll (every 5 s).
+    execFileSync('cat', [join(vault.secretsDir, 'config.json')], { stdio: 'ignore' });
+    const read = await agent.waitFor('the app read to show in /metrics', async () => {
+      const text = await agent!.metrics();
+      return text.includes('vaultlet_secret_app_read_delay_seconds{') ? text : undefined;
+    }, 10_000);
+    exported = exportedNames(read);
   });
   after(async () => {
     await agent?.stop('SIGKILL');
@@ -35,6 +45,7 @@ describe('dashboard and alert rules against what a running agent exports', funct
     const queries = dashboardQueries();
     const used = new Set(queries.flatMap((q) => metricNames(q.expr)));
     assert.ok(used.size >= 12, `the dashboard uses ${used.size} metrics`);
+    for (const name of ['vaultlet_secret_app_read', 'vaultlet_secret_unread_seconds', 'vaultlet_secret_app_read_delay_seconds']) assert.ok(used.has(name), `the dashboard shows ${name}`);
     assert.deepEqual(missing(queries, exported), []);
   });
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { AgentProcess, sample } from '../support/agent-process.js';
 import { runPromtool, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
@@ -93,11 +95,30 @@ describe('a real Prometheus server scraping a running agent', function () {
       const rules = groups.flatMap((g) => g.rules);
       return rules.length > 0 && rules.every((r) => r.health === 'ok') ? rules : undefined;
     });
-    assert.deepEqual(evaluated.map((r) => r.name), ['VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady']);
+    assert.deepEqual(evaluated.map((r) => r.name), ['VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady', 'VaultletAppNotReadingRotatedSecret']);
     for (const rule of evaluated) assert.ok(!rule.lastError, `${rule.name}: ${rule.lastError}`);
     // A 3 s lease is always under the 5-minute threshold: only the renewals keep that alert quiet.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.deepEqual(await p.query('ALERTS'), [], 'no alert pending or firing');
+  });
+
+  it('records a read of a secret file by another process as the app having read it', async () => {
+    const p = prometheus!;
+    // Both files were written at start and nobody has read them: the tracker (atime, relatime /tmp) says so.
+    await p.waitFor('the access series', async () => (await p.query('vaultlet_secret_app_read')).length === 2);
+    assert.equal(await single(p, 'vaultlet_secret_app_read{secret="app-config"}'), 0);
+    // The app reads config.json, once, as a separate process; db.json stays unread. (db's 3 s lease
+    // is renewed, not rewritten, so its version and its unread state stay as they are.)
+    execFileSync('cat', [join(vault.secretsDir, 'config.json')], { stdio: 'ignore' });
+    // The agent notices at its next atime poll (every 5 s), Prometheus at the next scrape (1 s).
+    await p.waitFor('app-config read in Prometheus', async () => (await p.query('vaultlet_secret_app_read{secret="app-config"} == 1')).length === 1, 10_000);
+    assert.equal(await single(p, 'vaultlet_secret_app_read{secret="db"}'), 0);
+    assert.equal(await single(p, 'vaultlet_secret_unread_seconds{secret="app-config"}'), 0);
+    const waiting = await single(p, 'vaultlet_secret_unread_seconds{secret="db"}');
+    assert.ok(waiting >= 5 && waiting < 60, `db has waited ${waiting}s to be read`);
+    const delay = await single(p, 'vaultlet_secret_app_read_delay_seconds{secret="app-config"}');
+    assert.ok(delay > 0 && delay < 60, `app-config read ${delay}s after its write`);
+    assert.deepEqual((await p.query('vaultlet_secret_app_read_delay_seconds')).map((s) => s.metric.secret), ['app-config'], 'no read delay for an unread file');
   });
 
   it('answers every dashboard query with data from the agent', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -63,7 +64,10 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
       ['db-password', 'leased', join(vault.secretsDir, 'db-password')],
       ['app-config', 'kv2', join(vault.secretsDir, 'config.json')],
     ]);
-    for (const row of table) assert.deepEqual(row.slice(6), ['—', 'yes', 'n/a'], `${row[0]}: last error, ready, app read`);
+    for (const row of table) {
+      assert.deepEqual(row.slice(6, 8), ['—', 'yes'], `${row[0]}: last error, ready`);
+      assert.match(row[8]!, /^not yet \(\d+s\)$/, `${row[0]}: nothing has read the file yet`);
+    }
     assert.equal(table[2]![3], 'no lease (version 1)');
     assert.equal(table[2]![4], '— (no lease)', 'kv v2 has no lease to renew');
     assert.equal(table[0]![4], 'never', 'not renewed yet');
@@ -78,6 +82,21 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
     await page.waitForTimeout(2_100);
     const second = seconds((await rows(page))[0]![3]!);
     assert.ok(second < first && second >= first - 4, `countdown went from ${first}s to ${second}s`);
+
+    // The app reads db-password, once, from another process; the agent sees it at its next
+    // atime poll (every 5 s) and the page at its next refresh. Nothing reads db.json.
+    execFileSync('cat', [join(vault.secretsDir, 'db-password')], { stdio: 'ignore' });
+    const read = Date.now();
+    const dbPassword = page.locator('#secrets tr[data-secret="db-password"] td').nth(8);
+    await dbPassword.filter({ hasText: /^yes, \d+s after write$/ }).waitFor({ timeout: 10_000 });
+    assert.equal(await dbPassword.getAttribute('class'), 'ok');
+    if (Date.now() - read < 6_000) await page.waitForTimeout(6_000 - (Date.now() - read));
+    const unread = (await rows(page)).find((row) => row[0] === 'db')![8]!;
+    const waited = /^not yet \((\d+)s\)$/.exec(unread);
+    assert.ok(waited, `db: "${unread}" after another file was read`);
+    const before = Number(/\((\d+)s\)/.exec(table[0]![8]!)![1]);
+    assert.ok(Number(waited[1]) >= before + 6, `db's wait counts up live: ${before}s, then ${waited[1]}s`);
+    assert.match((await rows(page)).find((row) => row[0] === 'app-config')![8]!, /^not yet/);
 
     const values = [
       ...Object.values(JSON.parse(await readFile(join(vault.secretsDir, 'db.json'), 'utf8')) as Record<string, string>),
@@ -113,6 +132,10 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
     });
     assert.equal(written.status, 200);
     await page.locator('#secrets tr[data-secret="app-config"] td', { hasText: 'no lease (version 2)' }).waitFor({ timeout: 8_000 });
+    // The first test read version 1 (for its values); version 2 is a new file nobody has read.
+    await page.locator('#secrets tr[data-secret="app-config"] td', { hasText: /^not yet \(\d+s\)$/ }).waitFor({ timeout: 2_000 });
+    // db.json was read too (for its values), and stays read: its version has not changed.
+    await page.locator('#secrets tr[data-secret="db"] td', { hasText: /^yes, \d+s after write$/ }).waitFor({ timeout: 8_000 });
     assert.ok((await stat(join(vault.secretsDir, 'config.json'))).mtimeMs > before);
     assert.ok(!(await page.content()).includes('second-version-of-the-key'));
 

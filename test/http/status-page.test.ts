@@ -15,9 +15,12 @@ function agentStatus(overrides: Partial<AgentStatus> = {}): AgentStatus {
     ready: true,
     tokenExpiresAt: NOW + 3_600_000,
     secrets: [
-      { name: 'db', engine: 'database', file: '/vault/secrets/db.json', ready: true, expiresAt: NOW + 125_000, renewable: true, lastWriteAt: NOW - 60_000, lastRenewalAt: NOW - 5_000 },
-      { name: 'app-config', engine: 'kv2', file: '/vault/secrets/config.json', ready: true, expiresAt: Infinity, version: 3, lastWriteAt: NOW - 2_000 },
-      { name: 'cache', engine: 'database', file: '/vault/secrets/cache.json', ready: false, lastError: 'Vault refused database/creds/cache: permission denied' },
+      {
+        name: 'db', engine: 'database', file: '/vault/secrets/db.json', ready: true, expiresAt: NOW + 125_000, renewable: true, lastWriteAt: NOW - 60_000, lastRenewalAt: NOW - 5_000,
+        accessTracked: true, versionWrittenAt: NOW - 60_000, appReadAt: NOW - 57_000,
+      },
+      { name: 'app-config', engine: 'kv2', file: '/vault/secrets/config.json', ready: true, expiresAt: Infinity, version: 3, lastWriteAt: NOW - 2_000, accessTracked: true, versionWrittenAt: NOW - 12_000 },
+      { name: 'cache', engine: 'database', file: '/vault/secrets/cache.json', ready: false, lastError: 'Vault refused database/creds/cache: permission denied', accessTracked: true },
     ],
     ...overrides,
   };
@@ -52,6 +55,14 @@ describe('/status and /status.json', () => {
         ['cache', 'pending', null, null, 'Vault refused database/creds/cache: permission denied'],
       ],
     );
+    assert.deepEqual(
+      view.secrets.map((s) => [s.name, s.accessTracked, s.versionWrittenAt, s.appReadAt]),
+      [
+        ['db', true, NOW - 60_000, NOW - 57_000],
+        ['app-config', true, NOW - 12_000, null],
+        ['cache', true, null, null],
+      ],
+    );
   });
 
   it('says when the agent has no token, or one that never expires', async () => {
@@ -71,12 +82,20 @@ describe('/status and /status.json', () => {
     const headers = [...html.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]);
     assert.deepEqual(headers, ['secret', 'engine', 'file', 'lease time left', 'last renewal', 'last write', 'last error', 'ready', 'app read current version*']);
     const db = rowOf(html, 'db');
-    assert.deepEqual(cellsOf(db), ['db', 'database', '/vault/secrets/db.json', '2m 05s', '5s ago', '1m 00s ago', '—', 'yes', 'n/a']);
+    assert.deepEqual(cellsOf(db), ['db', 'database', '/vault/secrets/db.json', '2m 05s', '5s ago', '1m 00s ago', '—', 'yes', 'yes, 3s after write']);
     assert.deepEqual(cellsOf(rowOf(html, 'app-config')).slice(3, 5), ['no lease (version 3)', '— (no lease)']);
-    assert.deepEqual(cellsOf(rowOf(html, 'cache')).slice(3), ['not leased yet', 'never', 'never', 'Vault refused database/creds/cache: permission denied', 'no', 'n/a']);
+    assert.equal(cellsOf(rowOf(html, 'app-config'))[8], 'not yet (12s)');
+    assert.deepEqual(cellsOf(rowOf(html, 'cache')).slice(3), ['not leased yet', 'never', 'never', 'Vault refused database/creds/cache: permission denied', 'no', '—']);
     assert.match(html, /<dt>agent<\/dt><dd class="ok">ready<\/dd>/);
     assert.match(html, /<dt>Vault token<\/dt><dd>expires in 1h 00m 00s<\/dd>/);
-    assert.match(html, /access tracking, which vaultlet does not have yet/);
+    assert.match(html, /sees the first read of each version it writes, not every read/);
+    assert.ok(!html.includes('n/a'));
+  });
+
+  it('says "unknown" for app reads when the output mount is noatime, never "not yet"', async () => {
+    status = () => agentStatus({ secrets: agentStatus().secrets.map((secret) => ({ ...secret, accessTracked: false, appReadAt: undefined })) });
+    const html = await (await fetch(`${server.url}/status`)).text();
+    for (const name of ['db', 'app-config', 'cache']) assert.equal(cellsOf(rowOf(html, name))[8], 'unknown (noatime mount)', name);
   });
 
   it('escapes names, files and errors from config and Vault everywhere they appear', async () => {
