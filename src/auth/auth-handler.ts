@@ -201,7 +201,8 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     while (!signal.aborted) {
       if (this.loginRequested) {
         this.loginRequested = false;
-        await this.login(signal);
+        // Asked for while the current token is still good: a failure must not stop its renewals.
+        await this.login(signal, this.current() !== undefined);
         continue;
       }
       const token = this.token;
@@ -238,7 +239,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     }
   }
 
-  private async login(signal: AbortSignal): Promise<void> {
+  private async login(signal: AbortSignal, keepingCurrent = false): Promise<void> {
     const method = this.options.method.name;
     try {
       const plan = await this.options.method.loginPlan(signal);
@@ -251,10 +252,15 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
       for (const waiter of this.waiters.splice(0)) waiter();
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
-      this.failed('refetch', error);
       this.options.recorder.loginAttempted(method, 'failure');
-      this.options.logger.error({ method, error: describeError(error), attempt: this.failures }, 'Vault login failed');
       this.emit('failed', error as Error);
+      if (keepingCurrent) {
+        this.lastErrorText = describeError(error).message;
+        this.options.logger.warn({ method, error: describeError(error) }, 'Vault login for a new token failed; keeping the current token');
+        return;
+      }
+      this.failed('refetch', error);
+      this.options.logger.error({ method, error: describeError(error), attempt: this.failures }, 'Vault login failed');
     }
   }
 

@@ -221,6 +221,21 @@ describe('AuthHandler', () => {
     assert.equal(auth.current()?.token, 't2');
   });
 
+  it('when the login for fresh policies fails, keeps renewing the token it has', async () => {
+    loginTtlSeconds = 2;
+    issueTokens();
+    fake.on('GET', LOOKUP, { body: { data: { ttl: 2, renewable: true } } });
+    fake.on('POST', RENEW, renewAnswer(2));
+    const auth = start(handler());
+    const token = await auth.tokenFor(controller.signal);
+    fake.on('POST', LOGIN, { status: 400, body: { errors: ['invalid role name "app"'] } });
+    auth.invalidate(token, '403 on a secret');
+    await until(() => fake.requestsTo('POST', LOGIN).length === 2, 'the login for fresh policies', 2_000);
+    await until(() => fake.requestsTo('POST', RENEW).length >= 2, 'renewals going on', 4_000);
+    assert.equal(auth.current()?.token, token, 'still the same, renewed token');
+    assert.equal(fake.requestsTo('POST', LOGIN).length, 2, 'no login storm after the failed one');
+  });
+
   it('reads the service account token afresh for every login', async () => {
     issueTokens();
     const auth = start(handler());
