@@ -43,6 +43,9 @@ const METRICS: Array<[string, string]> = [
   ['vaultlet_secret_writes_total', 'counter'],
   ['vaultlet_secret_expiry_seconds', 'gauge'],
   ['vaultlet_secret_last_write_timestamp_seconds', 'gauge'],
+  ['vaultlet_secret_app_read', 'gauge'],
+  ['vaultlet_secret_app_read_delay_seconds', 'gauge'],
+  ['vaultlet_secret_unread_seconds', 'gauge'],
   ['vaultlet_ready', 'gauge'],
   ['vaultlet_build_info', 'gauge'],
 ];
