@@ -10,6 +10,9 @@ import type { PersistedToken } from '../state/agent-state.js';
 import type { AuthMethod, LoginPlan } from './method.js';
 import { tokenExpiresAt, type VaultToken } from './vault-token.js';
 
+/** How long a replaced token's expiry is remembered after it passed. */
+const RETIRED_MEMORY_MS = 24 * 60 * 60_000;
+
 /** A valid token refused a path: log in for fresh policies at most this often. */
 const POLICY_RELOGIN_INTERVAL_MS = 60_000;
 
@@ -174,8 +177,10 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     if (previous && previous.token !== next?.token) {
       this.retired.set(previous.token, retiredExpiry ?? tokenExpiresAt(previous));
     }
+    // Kept well past their expiry: a lease still held under a forgotten token would read as
+    // alive (deadlineFor an unknown token is Infinity). Re-logins are rare, so this stays small.
     const now = this.now();
-    for (const [token, expiresAt] of this.retired) if (expiresAt <= now - 60_000) this.retired.delete(token);
+    for (const [token, expiresAt] of this.retired) if (expiresAt <= now - RETIRED_MEMORY_MS) this.retired.delete(token);
     this.token = next;
     if (previous !== next) this.tokenChanged();
   }
