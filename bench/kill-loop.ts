@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { CLI } from '../test/support/agent-process.js';
 import { startVaultFixture } from '../test/support/vault-fixture.js';
+import { seededRandom } from './fleet/random.js';
 
 /**
  * The kill loop: `vaultlet run` is SIGKILLed over and over, a random 50–400 ms after it is up,
@@ -99,18 +100,6 @@ export interface KillLoopResult {
   finalOnceExit: number | null;
 }
 
-/** A small seeded PRNG (mulberry32) so a run's kill timings can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 const TEMP = /^\.(.+)\.tmp-[0-9a-f]+$/;
 
 async function tempFiles(dir: string): Promise<Array<{ path: string; mode: number; target: string }>> {
@@ -137,7 +126,7 @@ export interface KillLoopOptions {
 
 export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopResult> {
   const deadline = Date.now() + (options.timeBudgetMs ?? Number.POSITIVE_INFINITY);
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const vault = await startVaultFixture({ dbDefaultTtl: '2s', dbMaxTtl: '2s' });
   const dir = vault.secretsDir;
   let version = 0;

@@ -112,15 +112,12 @@ export class Agent {
     await Promise.all([authDone, ...workersDone]);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   /** Fails fast (before any Vault call) when the output directory is not writable. */
   async start(): Promise<void> {
     const { config, logger } = this.options;
-    await probeDirectory(config.output.directory);
-    await removeStaleTempFiles(config.output.directory, config.secrets.map((secret) => secret.file), logger);
+    await this.prepareOutput();
+    // Known before the first write, so the first version of each file is tracked too.
+    this.access.enable(await readsUpdateAtime(config.output.directory));
     const signal = this.controller.signal;
     this.tasks.push(this.resume(signal));
     // Someone deleted or rewrote a secret file: put the current one back.
@@ -137,17 +134,25 @@ export class Agent {
     const credentials = new CredentialWatcher({ file: this.auth.credentialFile, onChange: () => this.auth.credentialsChanged(), logger, signal });
     await Promise.all([output.start(), credentials.start()]);
     this.watchers.push(output, credentials);
-    this.access.enable(await readsUpdateAtime(config.output.directory));
-    if (!this.access.enabled) logger.info({ directory: config.output.directory }, 'the output mount does not update atime (noatime): app reads cannot be seen');
+    if (!this.access.enabled) {
+      logger.info({ directory: config.output.directory }, 'the output mount does not update atime (noatime): app reads cannot be seen');
+      return;
+    }
     const poll = setInterval(() => void this.access.refresh(), ACCESS_POLL_MS);
     poll.unref();
     signal.addEventListener('abort', () => clearInterval(poll), { once: true });
   }
 
+  /** Fails fast when the directory is not writable; clears what a killed run left half-written. */
+  private async prepareOutput(): Promise<void> {
+    const { config, logger } = this.options;
+    await probeDirectory(config.output.directory);
+    await removeStaleTempFiles(config.output.directory, config.secrets.map((secret) => secret.file), logger);
+  }
+
   /** Writes every secret once and returns; for init containers. */
   async once(signal: AbortSignal): Promise<void> {
-    await probeDirectory(this.options.config.output.directory);
-    await removeStaleTempFiles(this.options.config.output.directory, this.options.config.secrets.map((secret) => secret.file), this.options.logger);
+    await this.prepareOutput();
     const both = AbortSignal.any([signal, this.controller.signal]);
     void this.auth.start(both);
     await Promise.all(this.workers.map((worker) => worker.writeOnce(both)));
@@ -168,10 +173,12 @@ export class Agent {
 
   /** Per-secret state for metrics: timing from the workers, app reads from the access tracker. */
   snapshots(): SecretSnapshot[] {
-    return this.workers.map((worker) => {
-      const access = this.access.access(worker.name);
-      return { ...worker.snapshot(), accessTracked: this.access.enabled, versionWrittenAt: access?.writtenAt, appReadAt: access?.readAt };
-    });
+    return this.workers.map((worker) => ({ ...worker.snapshot(), ...this.appReads(worker.name) }));
+  }
+
+  private appReads(secret: string): { accessTracked: boolean; versionWrittenAt?: number; appReadAt?: number } {
+    const access = this.access.access(secret);
+    return { accessTracked: this.access.enabled, versionWrittenAt: access?.writtenAt, appReadAt: access?.readAt };
   }
 
   /** Everything the status page shows, with no secret values or tokens. */
@@ -180,10 +187,7 @@ export class Agent {
       ready: this.readiness().ready,
       tokenExpiresAt: this.tokenExpiresAt(),
       authError: this.auth.lastError(),
-      secrets: this.workers.map((worker) => {
-        const access = this.access.access(worker.name);
-        return { ...worker.status(), accessTracked: this.access.enabled, appReadAt: access?.readAt, versionWrittenAt: access?.writtenAt };
-      }),
+      secrets: this.workers.map((worker) => ({ ...worker.status(), ...this.appReads(worker.name) })),
     };
   }
 
