@@ -2,7 +2,8 @@ import type { Router } from 'express';
 import type { DevContext } from './context.js';
 import type { DatabaseRoleInfo } from './database-backend.js';
 import { DatabaseConnections } from './database-connections.js';
-import { durationField, stringField, stringList } from './fields.js';
+import { addStaticRoleRoutes, statementList } from './database-static.js';
+import { durationField, stringField } from './fields.js';
 import { newPassword, randomAlphanumeric } from './ids.js';
 import { addRoute, type Call } from './route.js';
 import { calculateTtl, SYSTEM_DEFAULT_TTL } from './ttl.js';
@@ -28,17 +29,21 @@ export function addDatabaseRoutes(router: Router, ctx: DevContext, mount = 'data
     ? ctx.databaseBackend
     : new DatabaseConnections({ fallback: ctx.databaseBackend, connect: false });
   const mountType = 'database';
+  const staticRoles = addStaticRoleRoutes(router, ctx, {
+    mount, backendFor: (role) => connections.backendFor(role), isDynamicRole: (name) => roles.has(name),
+  });
 
   const writeRole = (call: Call) => {
     const name = call.params['name']!;
+    if (staticRoles.has(name)) throw badRequest('Role and Static Role names must be unique');
     const old = roles.get(name);
     const body = call.body;
     const dbName = stringField(body, 'db_name') || old?.dbName || '';
     if (!dbName) throw badRequest('empty database name attribute');
     const role: DatabaseRole = {
       name, dbName,
-      creationStatements: 'creation_statements' in body ? stringList(statements(body['creation_statements'])) : old?.creationStatements ?? [],
-      revocationStatements: 'revocation_statements' in body ? stringList(statements(body['revocation_statements'])) : old?.revocationStatements ?? [],
+      creationStatements: 'creation_statements' in body ? statementList(body['creation_statements']) : old?.creationStatements ?? [],
+      revocationStatements: 'revocation_statements' in body ? statementList(body['revocation_statements']) : old?.revocationStatements ?? [],
       defaultTtl: 'default_ttl' in body ? durationField(body, 'default_ttl') : old?.defaultTtl ?? 0,
       maxTtl: 'max_ttl' in body ? durationField(body, 'max_ttl') : old?.maxTtl ?? 0,
     };
@@ -108,9 +113,4 @@ export function addDatabaseRoutes(router: Router, ctx: DevContext, mount = 'data
     },
     delete: (call) => connections.delete(call.params['name']!),
   });
-}
-
-/** Statements may be one string (possibly several `;`-separated statements) or a list. */
-function statements(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 }

@@ -1,0 +1,67 @@
+import type { Router } from 'express';
+import type { DevContext } from './context.js';
+import { DurationError, parseDurationSeconds } from './durations.js';
+import { addRoute, type Call } from './route.js';
+import { SYSTEM_DEFAULT_TTL } from './ttl.js';
+import { badRequest, notFound, type Reply } from './vault-http.js';
+
+type Entry = Record<string, unknown>;
+
+/**
+ * The KV version 1 secrets engine at `kv/`: a write replaces the whole entry, there are no
+ * versions, and a read carries no lease — only lease_duration as a re-read hint.
+ */
+export function addKv1Routes(router: Router, ctx: DevContext, mount = 'kv'): void {
+  const entries = new Map<string, Entry>();
+  const keyOf = (call: Call) => call.params['path'] ?? '';
+
+  const read = (call: Call): Reply => {
+    const entry = entries.get(keyOf(call));
+    if (!entry) throw notFound();
+    return { data: structuredClone(entry), leaseDuration: rereadHintSeconds(entry) };
+  };
+
+  const write = (call: Call): void => {
+    const key = keyOf(call);
+    if (key === '') throw badRequest('missing path');
+    if (Object.keys(call.body).length === 0) throw badRequest('missing data fields');
+    entries.set(key, structuredClone(call.body));
+  };
+
+  // Vault lists the storage prefix: direct children, with sub-folders ending in "/".
+  const list = (call: Call): Reply => {
+    const raw = keyOf(call);
+    const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+    const keys = new Set<string>();
+    for (const key of entries.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      const rest = key.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      keys.add(slash >= 0 ? rest.slice(0, slash + 1) : rest);
+    }
+    if (keys.size === 0) throw notFound();
+    return { data: { keys: [...keys].sort() } };
+  };
+
+  addRoute(router, ctx, `/${mount}{/*path}`, {
+    mountType: 'kv',
+    exists: (call) => entries.has(keyOf(call)),
+    read, write, list,
+    delete: (call) => void entries.delete(keyOf(call)),
+  });
+}
+
+/**
+ * Vault's passthrough backend: a `ttl` key (or the older `lease`) in the data sets
+ * lease_duration; without one, or when it does not parse, the mount's default lease TTL applies.
+ */
+function rereadHintSeconds(entry: Entry): number {
+  const raw = 'ttl' in entry ? entry['ttl'] : entry['lease'];
+  if (raw === undefined) return SYSTEM_DEFAULT_TTL;
+  try {
+    return parseDurationSeconds(raw);
+  } catch (error) {
+    if (error instanceof DurationError) return SYSTEM_DEFAULT_TTL;
+    throw error;
+  }
+}
