@@ -1,17 +1,26 @@
 import { setMaxListeners } from 'node:events';
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { AccessTracker } from './access/access-tracker.js';
 import { readsUpdateAtime } from './access/atime-support.js';
+import { createContentVersioner } from './access/etag.js';
+import { ReadEndpoint, type ServedFile } from './access/read-endpoint.js';
+import { ActionRunner } from './actions/index.js';
 import { AuthHandler } from './auth/auth-handler.js';
 import { createAuthMethod } from './auth/method.js';
 import { tokenExpiresAt } from './auth/vault-token.js';
 import type { Config } from './config/index.js';
+import { FileSet } from './files/file-set.js';
+import type { FileStatus, OutputFile } from './files/output-file.js';
 import { describeError, type Logger } from './log.js';
 import type { BackoffLimits } from './lease/backoff.js';
 import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
-import type { MetricsRecorder, SecretSnapshot } from './metrics/recorder.js';
+import { WorkerSet } from './lease/worker-set.js';
+import type { AgentRecorder, FileSnapshot, SecretSnapshot } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
-import { AtomicFileSink, probeDirectory, renderSecret } from './render/index.js';
+import { probeDirectory } from './render/index.js';
 import { removeStaleTempFiles } from './render/stale-temp-files.js';
+import type { CompiledTemplate } from './render/template.js';
 import { createSource } from './sources/source.js';
 import type { AgentState } from './state/agent-state.js';
 import { StateFile } from './state/state-file.js';
@@ -22,66 +31,96 @@ import { OutputWatcher } from './watch/output-watcher.js';
 /** How often the access tracker looks at the files' atime. */
 const ACCESS_POLL_MS = 5_000;
 
+export type FileAccessStatus = FileStatus & { accessTracked: boolean; appReadAt?: number; versionWrittenAt?: number };
+
 export interface AgentStatus {
   readonly ready: boolean;
   readonly tokenExpiresAt?: number;
   readonly authError?: string;
-  readonly secrets: ReadonlyArray<SecretStatus & { accessTracked?: boolean; appReadAt?: number; versionWrittenAt?: number }>;
+  readonly secrets: readonly SecretStatus[];
+  readonly files: readonly FileAccessStatus[];
 }
 
 export interface AgentOptions {
   readonly config: Config;
+  /** Compiled templates by file name (files/compile-templates.ts). */
+  readonly templates?: ReadonlyMap<string, CompiledTemplate>;
   readonly logger: Logger;
-  readonly recorder: MetricsRecorder;
+  readonly recorder: AgentRecorder;
   readonly now?: () => number;
   readonly random?: () => number;
 }
 
 /**
- * The pipeline for one pod: auth handler → one worker per secret (source → renderer → atomic
- * sink), sharing one Vault client. Knows nothing of HTTP or signals; cli.ts wires those.
+ * The pipeline for one pod: auth handler → one worker per secret (source → file set → atomic
+ * sinks), sharing one Vault client; on-change actions after a file changes. Knows nothing of HTTP
+ * or signals; the commands wire those.
  */
 export class Agent {
   readonly auth: AuthHandler;
-  readonly workers: readonly SecretWorker[];
+  readonly files: FileSet;
+  private readonly workerSet: WorkerSet;
   private readonly vault: VaultClient;
   private readonly state: StateFile | undefined;
   private readonly identity: string;
+  private readonly actions: ActionRunner;
   private readonly controller = new AbortController();
   private readonly tasks: Promise<void>[] = [];
   private readonly watchers: Array<{ close(): Promise<void> }> = [];
   /** Whether the app has read each file: one lstat per file per poll. */
   readonly access = new AccessTracker();
+  private config: Config;
   private closing: Promise<void> | undefined;
+  private started = false;
+  private endpoint: ReadEndpoint | undefined;
 
   constructor(private readonly options: AgentOptions) {
-    const { config, logger, recorder } = options;
+    const { logger, recorder } = options;
+    const config = (this.config = options.config);
     const now = options.now ?? Date.now;
     // Every worker waits on this signal; one listener each is expected, not a leak.
     setMaxListeners(0, this.controller.signal);
     this.vault = new VaultClient({ config: config.vault, recorder, now, random: options.random });
-    this.auth = new AuthHandler({ vault: this.vault, method: createAuthMethod(config.auth), recorder, logger, now, random: options.random, backoff: backoffFor(config) });
+    this.auth = new AuthHandler({ vault: this.vault, method: createAuthMethod(config.auth, this.vault), recorder, logger, now, random: options.random, backoff: backoffFor(config) });
     this.state = config.state ? new StateFile(config.state.file, logger) : undefined;
-    this.identity = JSON.stringify(config.auth.method === 'kubernetes' ? [config.vault.address, config.auth.mount, config.auth.role] : [config.vault.address, config.auth.path]);
+    this.identity = identityOf(config);
+    this.actions = new ActionRunner({ logger, metrics: recorder, debounceMs: config.actions.debounceMs });
+    this.files = new FileSet({
+      directory: config.output.directory,
+      logger,
+      now,
+      keepBytes: config.readEndpoint !== false,
+      onCurrent: (file) => void this.access.written(file.name, file.path),
+      onChanged: (file, created) => this.fileChanged(file, created),
+    });
+    this.files.configure(config.files, options.templates ?? new Map());
     const saveState = () => this.state?.schedule(() => this.snapshotState());
     this.auth.onTokenChange(saveState);
-    this.workers = config.secrets.map((secret) => {
-      const sink = new AtomicFileSink({ directory: config.output.directory, file: secret.file, mode: secret.mode, uid: config.output.uid, gid: config.output.gid });
-      return new SecretWorker({
-        source: createSource(secret, now),
-        render: (data) => renderSecret({ secret: secret.name, format: secret.format, data, field: secret.field, envPrefix: secret.envPrefix }),
-        sink,
-        vault: this.vault,
-        auth: this.auth,
-        recorder,
-        logger,
-        backoff: backoffFor(config),
-        onStateChange: saveState,
-        onWritten: () => void this.access.written(secret.name, sink.path),
-        now,
-        random: options.random,
-      });
-    });
+    this.workerSet = new WorkerSet(
+      (secret) =>
+        new SecretWorker({
+          source: createSource(secret, now),
+          files: this.files,
+          vault: this.vault,
+          auth: this.auth,
+          recorder,
+          logger,
+          backoff: backoffFor(this.config),
+          onStateChange: saveState,
+          now,
+          random: options.random,
+        }),
+    );
+    this.workerSet.configure(config.secrets);
+  }
+
+  get workers(): readonly SecretWorker[] {
+    return this.workerSet.workers;
+  }
+
+  /** Tells the app: an earlier version was there, so the app may hold it. */
+  private fileChanged(file: OutputFile, created: boolean): void {
+    if (!created && file.config.onChange.length) this.actions.changed(file.path, file.config.onChange);
   }
 
   private snapshotState(): AgentState {
@@ -104,33 +143,32 @@ export class Agent {
     if (saved && !usable) this.options.logger.info('the state file belongs to another Vault or role; not adopting it');
     if (usable?.token) await this.auth.adopt(usable.token, usable.retired, signal).catch(() => false);
     const authDone = this.auth.start(signal);
-    const workersDone = this.workers.map(async (worker) => {
+    const workersDone = this.workers.map((worker) => {
       const lease = usable?.secrets[worker.name];
-      if (lease) await worker.adopt(lease, signal).catch(() => false);
-      await worker.run(signal);
+      return this.workerSet.run(worker, signal, lease ? (both) => worker.adopt(lease, both) : undefined);
     });
     await Promise.all([authDone, ...workersDone]);
   }
 
   /** Fails fast (before any Vault call) when the output directory is not writable. */
   async start(): Promise<void> {
-    const { config, logger } = this.options;
+    const { logger } = this.options;
+    const { config } = this;
     await this.prepareOutput();
     // Known before the first write, so the first version of each file is tracked too.
     this.access.enable(await readsUpdateAtime(config.output.directory));
     const signal = this.controller.signal;
+    this.started = true;
     this.tasks.push(this.resume(signal));
-    // Someone deleted or rewrote a secret file: put the current one back.
-    const byFile = new Map(this.workers.map((worker, index) => [config.secrets[index]!.file, worker]));
-    const files = new Set(byFile.keys());
     const output = new OutputWatcher({
       directory: config.output.directory,
-      files: () => files,
-      // Our own renames show up here too; restore() writes (and warns) only when the bytes differ.
-      onTampered: (file) => void byFile.get(file)?.restore(),
+      files: () => new Set(this.files.all().map((file) => file.name)),
+      // Our own renames show up here too; refresh() writes (and warns) only when the bytes differ.
+      onTampered: (file) => void this.restore(file),
       logger,
       signal,
     });
+    if (config.readEndpoint) await this.startReadEndpoint(config.readEndpoint, signal);
     const credentials = new CredentialWatcher({ file: this.auth.credentialFile, onChange: () => this.auth.credentialsChanged(), logger, signal });
     await Promise.all([output.start(), credentials.start()]);
     this.watchers.push(output, credentials);
@@ -143,11 +181,39 @@ export class Agent {
     signal.addEventListener('abort', () => clearInterval(poll), { once: true });
   }
 
+  /** Serves the files on loopback and counts every read (see access/read-endpoint.ts). */
+  private async startReadEndpoint(listen: { host: string; port: number }, signal: AbortSignal): Promise<void> {
+    const version = createContentVersioner();
+    const versions = new WeakMap<Buffer, string>();
+    const served = (name: string): ServedFile | undefined | 'not_ready' => {
+      const file = this.files.get(name);
+      if (!file) return undefined;
+      const current = file.current();
+      if (!current) return 'not_ready';
+      let tag = versions.get(current.bytes);
+      if (!tag) versions.set(current.bytes, (tag = version(current.bytes)));
+      return { bytes: current.bytes, version: tag, writtenAt: current.writtenAt };
+    };
+    this.endpoint = new ReadEndpoint({ ...listen, files: served, metrics: this.options.recorder, logger: this.options.logger, signal });
+    const { url } = await this.endpoint.start();
+    this.watchers.push(this.endpoint);
+    this.options.logger.info({ url }, 'serving the files on the read endpoint');
+  }
+
+  /** Someone deleted or rewrote a file: put the current version back. */
+  private async restore(file: string): Promise<void> {
+    try {
+      if (await this.files.refresh(file)) this.options.logger.warn({ file }, 'the file was deleted or altered; restored it');
+    } catch (error) {
+      this.options.logger.warn({ file, error: describeError(error) }, 'could not restore the file');
+    }
+  }
+
   /** Fails fast when the directory is not writable; clears what a killed run left half-written. */
   private async prepareOutput(): Promise<void> {
-    const { config, logger } = this.options;
+    const { config } = this;
     await probeDirectory(config.output.directory);
-    await removeStaleTempFiles(config.output.directory, config.secrets.map((secret) => secret.file), logger);
+    await removeStaleTempFiles(config.output.directory, config.files.map((file) => file.file), this.options.logger);
   }
 
   /** Writes every secret once and returns; for init containers. */
@@ -161,6 +227,49 @@ export class Agent {
     await this.state?.flush();
   }
 
+  /**
+   * Applies a new config without touching what did not change: secrets whose Vault read is the
+   * same keep their worker and lease; files are re-rendered from the data in hand and rewritten
+   * only when their bytes differ. Returns the top-level keys that changed but need a restart.
+   */
+  async reload(next: Config, templates: ReadonlyMap<string, CompiledTemplate>): Promise<string[]> {
+    const { logger } = this.options;
+    const restartNeeded = (['vault', 'auth', 'output', 'listen', 'state', 'readEndpoint', 'actions'] as const).filter(
+      (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
+    );
+    const previous = this.config;
+    this.config = { ...next, ...Object.fromEntries(restartNeeded.map((key) => [key, previous[key]])) };
+    const dropped = this.files.configure(next.files, templates);
+    const { added, removed } = this.workerSet.configure(next.secrets);
+    await Promise.all(removed.map((worker) => this.retire(worker)));
+    for (const file of dropped) await this.removeFile(file);
+    await Promise.all(this.files.all().map((file) => this.files.refresh(file.name).catch((error: unknown) => {
+      logger.warn({ file: file.name, error: describeError(error) }, 'could not write the file after the reload');
+    })));
+    if (this.started) for (const worker of added) this.tasks.push(this.workerSet.run(worker, this.controller.signal));
+    this.state?.schedule(() => this.snapshotState());
+    logger.info({ added: added.map((w) => w.name), removed: removed.map((w) => w.name), files_removed: dropped, restart_needed: restartNeeded }, 'configuration reloaded');
+    return restartNeeded;
+  }
+
+  /** A secret removed from (or changed in) the config: stop it and give its lease back. */
+  private async retire(worker: SecretWorker): Promise<void> {
+    await this.workerSet.stop(worker);
+    if (!this.workerSet.get(worker.name)) this.files.forget(worker.name);
+    if (!this.config.shutdown.revoke) return;
+    try {
+      await worker.revoke(AbortSignal.timeout(Math.max(1000, this.config.shutdown.gracePeriodMs)));
+    } catch (error) {
+      this.options.logger.warn({ secret: worker.name, error: describeError(error) }, 'could not revoke the lease of a removed secret; it expires on its own');
+    }
+  }
+
+  private async removeFile(file: string): Promise<void> {
+    this.access.forget(file);
+    this.endpoint?.forget(file);
+    await unlink(path.join(this.config.output.directory, file)).catch(() => {});
+  }
+
   readiness(): Readiness {
     const reasons: string[] = [];
     if (!this.auth.current()) reasons.push('not logged in');
@@ -168,17 +277,25 @@ export class Agent {
       const state = worker.readiness();
       if (!state.ready && state.reason) reasons.push(state.reason);
     }
+    reasons.push(...this.files.notReady());
     return { ready: reasons.length === 0, reasons };
   }
 
-  /** Per-secret state for metrics: timing from the workers, app reads from the access tracker. */
+  /** Per-secret state for metrics, read at scrape time. */
   snapshots(): SecretSnapshot[] {
-    return this.workers.map((worker) => ({ ...worker.snapshot(), ...this.appReads(worker.name) }));
+    return this.workers.map((worker) => worker.snapshot());
   }
 
-  private appReads(secret: string): { accessTracked: boolean; versionWrittenAt?: number; appReadAt?: number } {
-    const access = this.access.access(secret);
-    return { accessTracked: this.access.enabled, versionWrittenAt: access?.writtenAt, appReadAt: access?.readAt };
+  /** Per-file state for metrics: up to date, and app reads from the access tracker. */
+  fileSnapshots(): FileSnapshot[] {
+    return this.fileStatuses().map((file) => ({ ...file, file: file.file }));
+  }
+
+  private fileStatuses(): FileAccessStatus[] {
+    return this.files.statuses().map((status) => {
+      const access = this.access.access(status.file);
+      return { ...status, accessTracked: this.access.enabled, versionWrittenAt: access?.writtenAt, appReadAt: access?.readAt };
+    });
   }
 
   /** Everything the status page shows, with no secret values or tokens. */
@@ -187,7 +304,8 @@ export class Agent {
       ready: this.readiness().ready,
       tokenExpiresAt: this.tokenExpiresAt(),
       authError: this.auth.lastError(),
-      secrets: this.workers.map((worker) => ({ ...worker.status(), ...this.appReads(worker.name) })),
+      secrets: this.workers.map((worker) => worker.status()),
+      files: this.fileStatuses(),
     };
   }
 
@@ -209,14 +327,16 @@ export class Agent {
     const { logger } = this.options;
     this.controller.abort();
     await Promise.allSettled([...this.tasks, ...this.watchers.map((watcher) => watcher.close())]);
+    const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
+    await this.actions.close(grace);
     if (revoke) {
-      const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
+      const workers = this.workers;
       const current = this.auth.current();
       const tokenBeingRevoked = current?.owned ? current.token : undefined;
-      const results = await Promise.allSettled(this.workers.map((worker) => worker.revoke(grace, tokenBeingRevoked)));
+      const results = await Promise.allSettled(workers.map((worker) => worker.revoke(grace, tokenBeingRevoked)));
       results.forEach((result, index) => {
         if (result.status === 'rejected') {
-          logger.warn({ secret: this.workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown (does the policy grant update on sys/leases/revoke?)');
+          logger.warn({ secret: workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown (does the policy grant update on sys/leases/revoke?)');
         }
       });
       let tokenRevoked = false;
@@ -235,6 +355,20 @@ export class Agent {
       await this.state?.flush();
     }
     this.vault.close();
+  }
+}
+
+/** A state file is adopted only by an agent logging in to the same Vault the same way. */
+function identityOf(config: Config): string {
+  const { auth } = config;
+  switch (auth.method) {
+    case 'kubernetes':
+    case 'jwt':
+      return JSON.stringify([config.vault.address, auth.mount, auth.role]);
+    case 'approle':
+      return JSON.stringify([config.vault.address, auth.mount, auth.roleIdFile]);
+    case 'token_file':
+      return JSON.stringify([config.vault.address, auth.path]);
   }
 }
 

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { runOnce } from './commands/once.js';
 import { runAgent } from './commands/run.js';
-import { configJsonSchema, loadConfig, parseConfig, parseDuration, type Config } from './config/index.js';
+import { envConfigSource, fileConfigSource, type ConfigSource, type LoadedConfig } from './commands/config-source.js';
+import { configJsonSchema, parseDuration } from './config/index.js';
 import { ConfigError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -10,7 +11,8 @@ const USAGE = `usage: vaultlet <command> [options]
 
 commands:
   run --config FILE | --config-env NAME
-                              run the sidecar: keep secrets written and renewed, serve /metrics
+                              run the sidecar: keep secrets written and renewed, serve /metrics;
+                              the config is reloaded when its file changes or on SIGHUP
   once --config FILE | --config-env NAME
                               write every secret once and exit (init containers)
        [--timeout 2m]         give up (exit 1) if not all secrets are written by then
@@ -36,7 +38,7 @@ function stopSignal(): AbortSignal {
 }
 
 /** `run` and `once` read their config from a file, or from an environment variable (the injector's way). */
-async function agentConfig(command: string, args: string[]): Promise<{ config: Config; timeout?: string }> {
+async function agentConfig(command: string, args: string[]): Promise<{ source: ConfigSource; loaded: LoadedConfig; timeout?: string }> {
   const { values } = parseArgs({
     args,
     options: { config: { type: 'string', short: 'c' }, 'config-env': { type: 'string' }, timeout: { type: 'string' } },
@@ -44,23 +46,26 @@ async function agentConfig(command: string, args: string[]): Promise<{ config: C
   });
   const envName = values['config-env'];
   if (!values.config === !envName) throw new ConfigError(`${command}: give exactly one of --config FILE or --config-env NAME`);
-  if (!envName) return { config: await loadConfig(values.config!), timeout: values.timeout };
-  const text = process.env[envName];
-  if (!text) throw new ConfigError(`${command}: --config-env ${envName}: the variable is not set`);
-  return { config: parseConfig(text, `$${envName}`), timeout: values.timeout };
+  const source = envName ? envConfigSource(envName) : fileConfigSource(values.config!);
+  try {
+    return { source, loaded: await source.load(), timeout: values.timeout };
+  } catch (error) {
+    if (error instanceof ConfigError && envName && !process.env[envName]) throw new ConfigError(`${command}: ${error.message}`);
+    throw error;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run': {
-      const { config } = await agentConfig(command, rest);
-      await runAgent(config, stopSignal());
+      const { source, loaded } = await agentConfig(command, rest);
+      await runAgent(loaded, source, stopSignal());
       return 0;
     }
     case 'once': {
-      const { config, timeout } = await agentConfig(command, rest);
-      await runOnce(config, stopSignal(), parseDuration(timeout ?? '2m', '--timeout'));
+      const { loaded, timeout } = await agentConfig(command, rest);
+      await runOnce(loaded, stopSignal(), parseDuration(timeout ?? '2m', '--timeout'));
       return 0;
     }
     case 'dev-server': {

@@ -80,10 +80,29 @@ export class SecretDataError extends VaultletError {
 
 /** A secret's data could not be turned into file contents (missing field, bad format). */
 export class RenderError extends VaultletError {
-  override readonly code = 'VAULTLET_RENDER';
+  override readonly code: string = 'VAULTLET_RENDER';
 }
 
 /** Writing a secret file failed; the previous file, if any, is left in place. */
+/**
+ * A user template failed to compile or render. Names the template and the line; the message
+ * never quotes the data, only the template's own text position.
+ */
+export class TemplateError extends RenderError {
+  override readonly code = 'VAULTLET_TEMPLATE';
+  constructor(readonly template: string, readonly line: number | undefined, reason: string, options?: { cause?: unknown }) {
+    super(`template "${template}"${line ? ` line ${line}` : ''}: ${reason}`, options);
+  }
+}
+
+/** An on-change action (signal, HTTP call, command) failed or timed out. */
+export class ActionError extends VaultletError {
+  override readonly code = 'VAULTLET_ACTION';
+  constructor(readonly action: string, message: string, options?: { cause?: unknown }) {
+    super(`action ${action}: ${message}`, options);
+  }
+}
+
 export class SinkError extends VaultletError {
   override readonly code: string = 'VAULTLET_SINK';
   constructor(readonly file: string, message: string, options?: { cause?: unknown }) {

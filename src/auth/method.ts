@@ -1,6 +1,10 @@
 import type { AuthConfig } from '../config/index.js';
+import type { VaultClient } from '../vault/client.js';
+import { approleAuth } from './approle.js';
+import { jwtAuth } from './jwt.js';
 import { kubernetesAuth } from './kubernetes.js';
 import { tokenFileAuth } from './token-file.js';
+import { unwrapWith } from './unwrap.js';
 
 /**
  * An auth method only says how to obtain a token; the auth handler does the HTTP, backoff,
@@ -23,11 +27,16 @@ export interface AuthMethod {
   loginPlan(signal?: AbortSignal): Promise<LoginPlan>;
 }
 
-export function createAuthMethod(config: AuthConfig): AuthMethod {
+/** `vault` is used only to unwrap response-wrapped bootstrap credentials. */
+export function createAuthMethod(config: AuthConfig, vault: VaultClient): AuthMethod {
   switch (config.method) {
     case 'kubernetes':
       return kubernetesAuth(config);
+    case 'jwt':
+      return jwtAuth(config);
+    case 'approle':
+      return approleAuth(config, { unwrap: unwrapWith(vault) });
     case 'token_file':
-      return tokenFileAuth(config);
+      return tokenFileAuth(config, { unwrap: unwrapWith(vault) });
   }
 }

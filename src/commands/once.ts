@@ -1,5 +1,5 @@
 import { Agent } from '../agent.js';
-import type { Config } from '../config/index.js';
+import type { LoadedConfig } from './config-source.js';
 import { AbortedError, VaultletError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { noopRecorder } from '../metrics/recorder.js';
@@ -9,9 +9,9 @@ import { noopRecorder } from '../metrics/recorder.js';
  * are left alive on purpose: the app is about to use them, and revoking the token would revoke
  * them too. Gives up after `timeoutMs` so a pod is never stuck in init forever.
  */
-export async function runOnce(config: Config, stop: AbortSignal, timeoutMs: number): Promise<void> {
+export async function runOnce({ config, templates }: LoadedConfig, stop: AbortSignal, timeoutMs: number): Promise<void> {
   const logger = createLogger(config.log.level);
-  const agent = new Agent({ config, logger, recorder: noopRecorder });
+  const agent = new Agent({ config, templates, logger, recorder: noopRecorder });
   const deadline = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
   try {
     await agent.once(deadline);

@@ -1,5 +1,6 @@
 import { Agent } from '../agent.js';
-import type { Config } from '../config/index.js';
+import type { ConfigSource, LoadedConfig } from './config-source.js';
+import { ConfigReloader } from './config-reloader.js';
 import { createHttpApp } from '../http/app.js';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { createLogger, describeError } from '../log.js';
@@ -11,7 +12,8 @@ import { VERSION } from '../version.js';
  * `vaultlet run`: the long-lived sidecar. Resolves when a stop signal has been handled; rejects
  * when the agent cannot start (unwritable output directory, listen port taken).
  */
-export async function runAgent(config: Config, stop: AbortSignal): Promise<void> {
+export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stop: AbortSignal): Promise<void> {
+  const { config, templates } = loaded;
   const logger = createLogger(config.log.level);
   const registry = createRegistry();
   let agent: Agent | undefined;
@@ -19,16 +21,19 @@ export async function runAgent(config: Config, stop: AbortSignal): Promise<void>
     registry,
     version: VERSION,
     secrets: () => agent?.snapshots() ?? [],
+    files: () => agent?.fileSnapshots() ?? [],
     token: () => {
       const expiresAt = agent?.tokenExpiresAt();
       return expiresAt === undefined ? undefined : { expiresAt };
     },
     ready: () => agent?.readiness().ready ?? false,
   });
-  agent = new Agent({ config, logger, recorder });
+  agent = new Agent({ config, templates, logger, recorder });
   for (const secret of config.secrets) recorder.declareSecret(secret.name, secret.kind);
 
   let server: HttpServer | undefined;
+  let reloader: ConfigReloader | undefined;
+  const reloads = new AbortController();
   try {
     if (config.listen) {
       const app = createHttpApp({ registry, readiness: () => agent.readiness(), status: () => agent.status() });
@@ -36,8 +41,12 @@ export async function runAgent(config: Config, stop: AbortSignal): Promise<void>
       logger.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
     }
     await agent.start();
+    reloader = new ConfigReloader({ source, agent, recorder, logger, signal: reloads.signal });
+    await reloader.start();
     logger.info({ version: VERSION, secrets: config.secrets.length, directory: config.output.directory }, 'vaultlet started');
   } catch (error) {
+    reloads.abort();
+    await reloader?.close();
     await agent.close({ revoke: false, gracePeriodMs: 0 });
     await server?.close();
     throw error;
@@ -47,6 +56,8 @@ export async function runAgent(config: Config, stop: AbortSignal): Promise<void>
     if (stop.aborted) resolve();
     else stop.addEventListener('abort', () => resolve(), { once: true });
   });
+  reloads.abort();
+  await reloader?.close();
   logger.info({ revoke: config.shutdown.revoke, grace_seconds: config.shutdown.gracePeriodMs / 1000 }, 'stopping');
   try {
     await agent.close(config.shutdown);

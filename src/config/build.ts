@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { defaultFileName } from './cross-checks.js';
 import type { ConfigDocument } from './schema.js';
-import type { AuthConfig, Config, SecretConfig, VaultConfig } from './types.js';
+import type { AuthConfig, Config, FileConfig, SecretConfig, VaultConfig } from './types.js';
 
 /**
  * Inside the output volume by default (a tmpfs that lives as long as the pod), in a hidden
@@ -10,7 +9,7 @@ import type { AuthConfig, Config, SecretConfig, VaultConfig } from './types.js';
 export const DEFAULT_STATE_PATH = '.vaultlet/state.json';
 
 /** Maps the validated snake_case document to the camelCase Config; optional keys left out stay absent. */
-export function buildConfig(document: ConfigDocument, vaultOverrides: Partial<VaultConfig>): Config {
+export function buildConfig(document: ConfigDocument, files: FileConfig[], vaultOverrides: Partial<VaultConfig>): Config {
   const { vault, auth, output, listen, state, shutdown, log } = document;
   return {
     vault: {
@@ -30,7 +29,10 @@ export function buildConfig(document: ConfigDocument, vaultOverrides: Partial<Va
     } as VaultConfig,
     auth: buildAuth(auth),
     output: defined({ directory: output.directory, mode: output.mode, uid: output.uid, gid: output.gid }),
-    secrets: document.secrets.map((secret) => buildSecret(secret, output.mode)),
+    secrets: document.secrets.map(buildSecret),
+    files,
+    actions: { debounceMs: document.actions.debounce },
+    readEndpoint: document.read_endpoint === false ? false : { host: document.read_endpoint.host, port: document.read_endpoint.port },
     listen: listen === false ? false : { host: listen.host, port: listen.port },
     state: state === false ? false : { file: state.file ?? join(output.directory, DEFAULT_STATE_PATH) },
     shutdown: { revoke: shutdown.revoke, gracePeriodMs: shutdown.grace_period },
@@ -39,28 +41,37 @@ export function buildConfig(document: ConfigDocument, vaultOverrides: Partial<Va
 }
 
 function buildAuth(auth: ConfigDocument['auth']): AuthConfig {
-  if (auth.method === 'token_file') return { method: 'token_file', path: auth.path };
-  return { method: 'kubernetes', mount: auth.mount, role: auth.role, tokenPath: auth.token_path };
+  switch (auth.method) {
+    case 'token_file':
+      return { method: 'token_file', path: auth.path, wrapped: auth.wrapped };
+    case 'approle':
+      return defined({
+        method: 'approle' as const, mount: auth.mount, roleIdFile: auth.role_id_file, secretIdFile: auth.secret_id_file,
+        secretIdWrapped: auth.secret_id_wrapped, removeSecretIdFile: auth.remove_secret_id_file,
+      });
+    case 'jwt':
+      return defined({ method: 'jwt' as const, mount: auth.mount, role: auth.role, tokenPath: auth.token_path, audience: auth.audience });
+    case 'kubernetes':
+      return { method: 'kubernetes', mount: auth.mount, role: auth.role, tokenPath: auth.token_path };
+  }
 }
 
-function buildSecret(secret: ConfigDocument['secrets'][number], outputMode: number): SecretConfig {
-  const common = defined({
-    name: secret.name,
-    file: secret.file ?? defaultFileName(secret.name, secret.format),
-    format: secret.format,
-    field: secret.field,
-    envPrefix: secret.env_prefix,
-    mode: secret.mode ?? outputMode,
-  });
-  if (secret.kind === 'leased') {
-    return { ...common, ...defined({ kind: secret.kind, path: secret.path, method: secret.method, params: secret.params }) };
+function buildSecret(secret: ConfigDocument['secrets'][number]): SecretConfig {
+  const { name } = secret;
+  switch (secret.kind) {
+    case 'leased':
+      return defined({ name, kind: secret.kind, path: secret.path, method: secret.method, params: secret.params });
+    case 'read':
+      return { name, kind: secret.kind, path: secret.path, refreshIntervalMs: secret.refresh_interval };
+    case 'kv2':
+      return defined({ name, kind: secret.kind, mount: secret.mount, path: secret.path, version: secret.version, refreshIntervalMs: secret.refresh_interval });
+    case 'kv1':
+      return { name, kind: secret.kind, mount: secret.mount, path: secret.path, refreshIntervalMs: secret.refresh_interval };
+    case 'pki':
+      return { name, kind: secret.kind, mount: secret.mount, role: secret.role, params: secret.params ?? {}, rotateFraction: secret.rotate_fraction };
+    case 'static':
+      return { name, kind: secret.kind, mount: secret.mount, role: secret.role };
   }
-  return {
-    ...common,
-    ...defined({
-      kind: secret.kind, mount: secret.mount, path: secret.path, version: secret.version, refreshIntervalMs: secret.refresh_interval,
-    }),
-  };
 }
 
 /** Drops undefined entries so optional keys are absent rather than present-and-undefined. */

@@ -8,40 +8,20 @@ export function crossFieldIssues(document: unknown): string[] {
   if (!isMapping(document) || !Array.isArray(document.secrets)) return [];
   const issues: string[] = [];
   const nameOwners = new Map<string, number>();
-  const fileOwners = new Map<string, number>();
   document.secrets.forEach((secret, index) => {
     if (!isMapping(secret)) return;
     const at = (key: string) => formatPath(['secrets', index, key]);
     const name = stringOr(secret.name, undefined);
-    const format = secret.format === undefined ? 'json' : secret.format;
-    const knownFormat = format === 'json' || format === 'env' || format === 'raw';
     if (name !== undefined) {
       const first = nameOwners.get(name);
       if (first === undefined) nameOwners.set(name, index);
       else issues.push(`${at('name')}: duplicate name "${name}" (also secrets[${first}])`);
-    }
-    const file = stringOr(secret.file, name !== undefined && knownFormat ? defaultFileName(name, format) : undefined);
-    if (file !== undefined) {
-      const first = fileOwners.get(file);
-      if (first === undefined) fileOwners.set(file, index);
-      else issues.push(`${at('file')}: file "${file}" is also written by secrets[${first}]`);
-    }
-    if (knownFormat) {
-      if (format === 'raw' && secret.field === undefined) issues.push(`${at('field')}: required when format is raw`);
-      if (format !== 'raw' && secret.field !== undefined) issues.push(`${at('field')}: only allowed when format is raw`);
-      if (format !== 'env' && secret.env_prefix !== undefined) issues.push(`${at('env_prefix')}: only allowed when format is env`);
     }
     if (secret.kind === 'leased' && hasEntries(secret.params) && stringOr(secret.method, 'GET') !== 'POST') {
       issues.push(`${at('params')}: only allowed with method POST`);
     }
   });
   return issues;
-}
-
-export function defaultFileName(name: string, format: 'json' | 'env' | 'raw'): string {
-  if (format === 'json') return `${name}.json`;
-  if (format === 'env') return `${name}.env`;
-  return name;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 export type {
-  AuthConfig, Config, Kv2SecretConfig, LeasedSecretConfig, LogLevel, OutputConfig, SecretCommon, SecretConfig, SecretFormat, VaultConfig,
+  AuthConfig, Config, FileConfig, FileRender, Kv1SecretConfig, Kv2SecretConfig, LeasedSecretConfig, LogLevel, OnChangeAction, OutputConfig,
+  PkiSecretConfig, ReadSecretConfig, SecretConfig, SecretFormat, StaticSecretConfig, TemplateSource, VaultConfig,
 } from './types.js';
 export { parseConfig, loadConfig } from './load.js';
 export { configJsonSchema } from './json-schema.js';

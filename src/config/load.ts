@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import { buildConfig } from './build.js';
+import { buildFiles } from './build-files.js';
 import { crossFieldIssues } from './cross-checks.js';
 import { vaultEnvOverrides } from './env.js';
 import { errorMap, issueLines, sortByDocumentOrder } from './issues.js';
@@ -19,11 +20,15 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     [...(parsed.success ? [] : issueLines(parsed.error.issues)), ...crossFieldIssues(document), ...envIssues],
     Object.keys(documentSchema.shape),
   );
-  if (issues.length || !parsed.success) {
-    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    throw new ConfigError(`${source}: invalid configuration (${count})`, issues);
-  }
-  return buildConfig(parsed.data, overrides);
+  if (issues.length || !parsed.success) throw invalid(source, issues);
+  const { files, issues: fileIssues } = buildFiles(parsed.data);
+  if (fileIssues.length) throw invalid(source, sortByDocumentOrder(fileIssues, Object.keys(documentSchema.shape)));
+  return buildConfig(parsed.data, files, overrides);
+}
+
+function invalid(source: string, issues: string[]): ConfigError {
+  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+  return new ConfigError(`${source}: invalid configuration (${count})`, issues);
 }
 
 /** Reads and validates a config file; an unreadable file is a ConfigError naming it. */

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import {
-  absolutePath, duration, fileMode, fileName, nonEmptyString, nonNegativeInteger, vaultAddress, vaultPath,
-} from './fields.js';
+import { isLoopbackAddress } from '../access/loopback.js';
+import { absolutePath, duration, fileMode, nonEmptyString, nonNegativeInteger, vaultAddress } from './fields.js';
+import { authSchema } from './schema-auth.js';
+import { templateEntry } from './schema-files.js';
+import { secretSchema } from './schema-secrets.js';
+
+export { KIND_ONLY_KEYS, SECRET_NAME } from './schema-secrets.js';
 
 /** The YAML document as users write it (snake_case). Parsing fills defaults and resolves durations and modes. */
-
-export const SECRET_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
 const vault = z.strictObject({
   address: vaultAddress().default('http://127.0.0.1:8200'),
@@ -20,20 +22,6 @@ const vault = z.strictObject({
   retry_cap: duration(1, '1ms').prefault('30s'),
 });
 
-const kubernetesAuth = z.strictObject({
-  method: z.literal('kubernetes'),
-  mount: vaultPath().default('kubernetes'),
-  role: z.string({ error: (issue) => (issue.input === undefined ? 'required for method kubernetes' : undefined) })
-    .min(1, 'must not be empty'),
-  token_path: absolutePath().default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
-});
-
-const tokenFileAuth = z.strictObject({
-  method: z.literal('token_file'),
-  path: z.string({ error: (issue) => (issue.input === undefined ? 'required for method token_file' : undefined) })
-    .min(1, 'must not be empty'),
-});
-
 const output = z.strictObject({
   directory: absolutePath(),
   mode: fileMode().prefault('0400'),
@@ -41,42 +29,27 @@ const output = z.strictObject({
   gid: nonNegativeInteger().optional(),
 });
 
-const secretCommon = {
-  name: z.string().regex(SECRET_NAME, `must match ${SECRET_NAME.source} (lowercase letters, digits, "_", ".", "-"; at most 63 characters)`),
-  path: vaultPath(),
-  file: fileName().optional(),
-  format: z.enum(['json', 'env', 'raw']).default('json'),
-  field: nonEmptyString().optional(),
-  env_prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be letters, digits and "_", not starting with a digit').optional(),
-  mode: fileMode().optional(),
-};
+const port = z.number().int('must be an integer').min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535');
 
-const leasedSecret = z.strictObject({
-  ...secretCommon,
-  kind: z.literal('leased'),
-  method: z.enum(['GET', 'POST']).default('GET'),
-  params: z.record(z.string(), z.unknown()).optional(),
-});
-
-const kv2Secret = z.strictObject({
-  ...secretCommon,
-  kind: z.literal('kv2'),
-  mount: vaultPath().default('secret'),
-  version: z.number().int('must be an integer').min(1, 'must be >= 1 (omit it for the latest version)').optional(),
-  refresh_interval: duration(1000, '1s').prefault('5m'),
-});
-
-/** Keys valid for one kind only, so "unknown key" can say where the key belongs. */
-export const KIND_ONLY_KEYS: Readonly<Record<string, string>> = {
-  method: 'leased', params: 'leased', mount: 'kv2', version: 'kv2', refresh_interval: 'kv2',
-};
+// Serves the same files over HTTP on loopback and counts every read exactly.
+const readEndpoint = z.union(
+  [
+    z.literal(false),
+    z.strictObject({
+      // It has no authentication: a secret must not be reachable from outside the pod.
+      host: nonEmptyString().refine(isLoopbackAddress, 'must be a loopback address (127.0.0.1 or ::1)').default('127.0.0.1'),
+      port: port.default(8099),
+    }),
+  ],
+  { error: 'must be false or a mapping with host and port' },
+);
 
 const listen = z.union(
   [
     z.literal(false),
     z.strictObject({
       host: nonEmptyString().default('0.0.0.0'),
-      port: z.number().int('must be an integer').min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535').default(8098),
+      port: port.default(8098),
     }),
   ],
   { error: 'must be false or a mapping with host and port' },
@@ -85,9 +58,14 @@ const listen = z.union(
 export const documentSchema = z
   .strictObject({
     vault: vault.prefault({}),
-    auth: z.discriminatedUnion('method', [kubernetesAuth, tokenFileAuth]),
+    auth: authSchema,
     output,
-    secrets: z.array(z.discriminatedUnion('kind', [leasedSecret, kv2Secret])).min(1, 'must list at least one secret'),
+    secrets: z.array(secretSchema).min(1, 'must list at least one secret'),
+    // Files drawn from several secrets.
+    templates: z.array(templateEntry).optional(),
+    // On-change actions of files that change together run once, after this quiet period.
+    actions: z.strictObject({ debounce: duration(0, '0s').prefault('1s') }).prefault({}),
+    read_endpoint: readEndpoint.default(false),
     listen: listen.prefault({}),
     // Where the token and leases are kept so a restarted agent adopts them instead of leasing anew.
     state: z.union([z.literal(false), z.strictObject({ file: absolutePath().optional() })], { error: 'must be false or a mapping with file' }).prefault({}),

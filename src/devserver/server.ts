@@ -4,6 +4,11 @@ import { controlRouter, type ControlActions } from './control.js';
 import { addDatabaseRoutes } from './database.js';
 import { faultsMiddleware } from './faults.js';
 import { addHealthRoutes } from './health.js';
+import { addJwtAuthRoutes } from './jwt-auth.js';
+import { addKv1Routes } from './kv1.js';
+import { addPkiRoutes } from './pki.js';
+import { addApproleRoutes } from './approle.js';
+import { addWrappingRoutes, wrappingMiddleware } from './wrapping.js';
 import { addKubernetesAuthRoutes } from './kubernetes-auth.js';
 import { addKv2Routes } from './kv2.js';
 import { addLeaseRoutes } from './lease-routes.js';
@@ -41,11 +46,18 @@ export function createApp(ctx: DevContext, requests: RecordedRequest[], actions:
 function vaultRouter(ctx: DevContext): express.Router {
   const router = express.Router();
   addHealthRoutes(router, ctx);
+  // Before every Vault path whose answer may be wrapped (token create and logins included).
+  router.use(wrappingMiddleware(ctx));
+  addWrappingRoutes(router, ctx);
   addPolicyRoutes(router, ctx);
   addTokenRoutes(router, ctx);
   addLeaseRoutes(router, ctx);
   addKubernetesAuthRoutes(router, ctx);
+  addJwtAuthRoutes(router, ctx);
+  addApproleRoutes(router, ctx);
   addKv2Routes(router, ctx);
+  addKv1Routes(router, ctx);
+  addPkiRoutes(router, ctx);
   addDatabaseRoutes(router, ctx);
   // Unknown paths: a bad token or a policy without access is refused first, as in Vault.
   router.use((req) => {

@@ -71,14 +71,11 @@ export function addWrappingRoutes(router: Router, ctx: DevContext): void {
     return { id: own, thirdParty: false };
   };
 
-  /**
-   * Vault's default policy grants update on sys/wrapping/{wrap,lookup,unwrap}; the dev server's
-   * copy of the default policy leaves them out, so holding "default" counts here.
-   */
+  /** Vault's default policy grants update on sys/wrapping/{wrap,lookup,unwrap}; so does the dev server's copy. */
   const requireCaller = (call: Call) => {
     const caller = ctx.tokens.get(tokenFromRequest(call.req));
     if (!caller) throw permissionDenied();
-    if (!caller.policies.includes('default') && !ctx.policies.allows(caller.policies, call.path, 'update')) throw permissionDenied();
+    if (!caller.policies.includes('root') && !ctx.policies.allows(caller.policies, call.path, 'update')) throw permissionDenied();
   };
 
   const unwrap = (call: Call): Reply => {

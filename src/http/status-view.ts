@@ -7,6 +7,7 @@ import type { AgentStatus } from '../agent.js';
 export interface SecretView {
   readonly name: string;
   readonly engine: string;
+  /** The files drawn from this secret, comma-separated. */
   readonly file: string;
   readonly ready: boolean;
   /** pending: nothing on disk yet; unleased: e.g. kv v2, never expires; leased: see expiresAt. */
@@ -27,6 +28,19 @@ export interface SecretView {
   readonly appReadAt: number | null;
 }
 
+/** One output file: whether it holds its secrets' current data, and whether the app read it. */
+export interface FileView {
+  readonly file: string;
+  readonly secrets: readonly string[];
+  readonly format: string;
+  readonly upToDate: boolean;
+  readonly lastWriteAt: number | null;
+  readonly lastError: string | null;
+  readonly accessTracked: boolean;
+  readonly versionWrittenAt: number | null;
+  readonly appReadAt: number | null;
+}
+
 export interface StatusView {
   /** The agent's clock (epoch ms) when this was taken; browsers count down from it, not from their own clock. */
   readonly now: number;
@@ -36,6 +50,7 @@ export interface StatusView {
   readonly tokenExpiresAt: number | null;
   readonly authError: string | null;
   readonly secrets: readonly SecretView[];
+  readonly files: readonly FileView[];
 }
 
 export function toStatusView(status: AgentStatus, now: number): StatusView {
@@ -47,11 +62,12 @@ export function toStatusView(status: AgentStatus, now: number): StatusView {
     tokenExpiresAt: expiry !== undefined && Number.isFinite(expiry) ? expiry : null,
     authError: status.authError ?? null,
     secrets: status.secrets.map((secret) => {
+      const reads = appReadsOf(status.files.filter((file) => secret.files.includes(file.file)));
       const lease = secret.expiresAt === undefined ? 'pending' : Number.isFinite(secret.expiresAt) ? 'leased' : 'unleased';
       return {
         name: secret.name,
         engine: secret.engine,
-        file: secret.file,
+        file: secret.files.join(', '),
         ready: secret.ready,
         lease,
         expiresAt: lease === 'leased' ? secret.expiresAt! : null,
@@ -60,10 +76,32 @@ export function toStatusView(status: AgentStatus, now: number): StatusView {
         lastWriteAt: secret.lastWriteAt ?? null,
         lastRenewalAt: secret.lastRenewalAt ?? null,
         lastError: secret.lastError ?? null,
-        accessTracked: secret.accessTracked ?? false,
-        versionWrittenAt: secret.versionWrittenAt ?? null,
-        appReadAt: secret.appReadAt ?? null,
+        ...reads,
       };
     }),
+    files: status.files.map((file) => ({
+      file: file.file,
+      secrets: file.secrets,
+      format: file.format,
+      upToDate: file.upToDate,
+      lastWriteAt: file.lastWriteAt ?? null,
+      lastError: file.lastError ?? null,
+      accessTracked: file.accessTracked,
+      versionWrittenAt: file.versionWrittenAt ?? null,
+      appReadAt: file.appReadAt ?? null,
+    })),
+  };
+}
+
+/** A secret counts as read once the app has read every file drawn from it (a key without its certificate is no use). */
+function appReadsOf(files: AgentStatus['files']): Pick<SecretView, 'accessTracked' | 'versionWrittenAt' | 'appReadAt'> {
+  const tracked = files.length > 0 && files.every((file) => file.accessTracked);
+  const written = files.map((file) => file.versionWrittenAt);
+  const reads = files.map((file) => file.appReadAt);
+  const all = <T>(values: Array<T | undefined>): values is T[] => values.every((value) => value !== undefined);
+  return {
+    accessTracked: tracked,
+    versionWrittenAt: tracked && all(written) ? Math.max(...written) : null,
+    appReadAt: tracked && all(reads) ? Math.max(...reads) : null,
   };
 }

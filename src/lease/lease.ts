@@ -11,9 +11,25 @@ export interface Lease<T = Record<string, unknown>> {
   readonly obtainedAt: number;
   /** KV v2 metadata.version, when the source has one. */
   readonly version?: number;
+  /**
+   * Data that stops working at a known moment though Vault gave no lease: a certificate (valid
+   * from NotBefore to NotAfter, replaced at a fraction of that lifetime) or a static role's
+   * password (valid until Vault's next rotation, re-read just after it).
+   */
+  readonly validity?: Validity;
   readonly data: T;
 }
 
-export function leaseExpiresAt(lease: Pick<Lease, 'id' | 'ttlMs' | 'obtainedAt'>): number {
+export interface Validity {
+  /** Epoch ms the data became valid (a certificate's NotBefore; the read for static roles). */
+  readonly from: number;
+  /** Epoch ms it stops working (NotAfter; Vault's next rotation). */
+  readonly until: number;
+  /** before: replace it ahead of `until` (certificates); after: re-read once Vault has rotated it. */
+  readonly rotate: 'before' | 'after';
+}
+
+export function leaseExpiresAt(lease: Pick<Lease, 'id' | 'ttlMs' | 'obtainedAt' | 'validity'>): number {
+  if (lease.validity) return lease.validity.until;
   return lease.id && lease.ttlMs > 0 ? lease.obtainedAt + lease.ttlMs : Number.POSITIVE_INFINITY;
 }

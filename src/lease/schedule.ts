@@ -11,6 +11,10 @@ import { backoffDelay, type BackoffLimits } from './backoff.js';
  *   consul-template does: the remaining third is the app's window to switch credentials and our
  *   window to retry through a Vault outage before the old one lapses.
  * - interval (unleased KV): re-read at 90–100% of the refresh interval.
+ * - rotation (static roles): re-read 0.25–2 s after the moment Vault rotates the password; sooner
+ *   reads the old one again, later leaves the app holding a dead one.
+ * - certificates are non-renewable leases over NotBefore→NotAfter, replaced in the secret's own
+ *   window (rotate_fraction ± 0.05) rather than 60–70%.
  * - after a failure: retry the failed action with full-jitter backoff, never waiting past half of
  *   the time left, and switch a renewal to a refetch once the lease will be gone by then. When
  *   the data has more slack than the backoff cap, the retry lands in the last quarter of that
@@ -22,10 +26,10 @@ import { backoffDelay, type BackoffLimits } from './backoff.js';
 export type Action = 'renew' | 'refetch';
 
 export interface ScheduleState {
-  readonly kind: 'lease' | 'interval';
+  readonly kind: 'lease' | 'interval' | 'rotation';
   /** Epoch ms of the last success: issue, renewal or read. */
   readonly since: number;
-  /** lease: TTL granted at `since` (0 = never expires); interval: the refresh interval. */
+  /** lease: TTL granted at `since` (0 = never expires); interval: the refresh interval; rotation: time to it. */
   readonly ttlMs: number;
   readonly renewable: boolean;
   /** The last renewal came back shorter than asked: the lease has reached its max TTL. */
@@ -37,6 +41,8 @@ export interface ScheduleState {
   readonly retryAfterMs?: number;
   /** Nothing renewed or re-read yet since this agent started. */
   readonly first?: boolean;
+  /** lease: where in the TTL to act, instead of RENEW_WINDOW (certificates' rotate_fraction). */
+  readonly window?: { readonly from: number; readonly to: number };
 }
 
 export interface Decision {
@@ -52,10 +58,14 @@ export const FIRST_INTERVAL_WINDOW = Object.freeze({ from: 0.1, to: 1.0 });
 /** Where in the slack a non-urgent retry lands: late, so it replaces the next regular attempt
  * rather than adding to it (10,000 simulated agents through an outage: peak/mean 1.42× at 0.75,
  * 1.59× at 0.5, 16× with plain backoff). */
+export const ROTATION_DELAY = Object.freeze({ minMs: 250, maxMs: 2000 });
+/** A static role reported as due now (ttl 0: Vault's rotation is failing or late): look again in 5–7 s, not in a loop. */
+export const OVERDUE_ROTATION_MS = 5_000;
 export const SLACK_WINDOW = Object.freeze({ from: 0.75, to: 1.0 });
 
 /** How long a retry could wait without the data going stale: half the lease left, or one KV interval. */
 function retrySlack(state: ScheduleState, expiresAt: number, now: number): number {
+  if (state.kind === 'rotation') return 0;
   if (state.kind === 'interval' && state.ttlMs <= 0) return 0;
   if (state.kind === 'interval') return state.ttlMs;
   return Number.isFinite(expiresAt) ? Math.max(0, (expiresAt - now) / 2) : 0;
@@ -82,6 +92,10 @@ export function nextAction(state: ScheduleState, now: number, rand: number, back
     return { action: failed === 'renew' && at >= expiresAt ? 'refetch' : failed, at };
   }
 
+  if (state.kind === 'rotation') {
+    const delay = ROTATION_DELAY.minMs + (ROTATION_DELAY.maxMs - ROTATION_DELAY.minMs) * rand;
+    return { action: 'refetch', at: Math.max(now, state.since + (state.ttlMs > 0 ? state.ttlMs : OVERDUE_ROTATION_MS) + delay) };
+  }
   if (state.kind === 'interval') {
     const window = state.first ? FIRST_INTERVAL_WINDOW : INTERVAL_WINDOW;
     return { action: 'refetch', at: Math.max(now, state.since + state.ttlMs * within(window, rand)) };
@@ -89,6 +103,7 @@ export function nextAction(state: ScheduleState, now: number, rand: number, back
   if (state.ttlMs <= 0) return { action: 'renew', at: Number.POSITIVE_INFINITY };
 
   const action: Action = state.renewable && !state.capped ? 'renew' : 'refetch';
-  const window = state.first ? FIRST_RENEW_WINDOW : RENEW_WINDOW;
+  const regular = state.window ?? RENEW_WINDOW;
+  const window = state.first ? { from: FIRST_RENEW_WINDOW.from, to: Math.max(regular.to, FIRST_RENEW_WINDOW.from) } : regular;
   return { action, at: Math.max(now, state.since + state.ttlMs * within(window, rand)) };
 }

@@ -19,15 +19,19 @@ export interface TokenProvider {
   deadlineFor(token: string): number;
 }
 
-export interface SecretSink {
-  readonly path: string;
-  write(bytes: Buffer): Promise<{ changed: boolean }>;
+/** Where a secret's data goes: every file drawn from it (see files/file-set.ts). */
+export interface SecretPublisher {
+  /** Renders and writes the secret's files; throws when a file could not be written. */
+  publish(secret: string, lease: Lease): Promise<{ changed: boolean }>;
+  filesOf(secret: string): string[];
 }
+
+/** After Vault rotates a static role's password the file is stale until re-read; not worth a readiness flap. */
+const ROTATION_GRACE_MS = 15_000;
 
 export interface SecretWorkerOptions {
   readonly source: SecretSource;
-  readonly render: (data: Record<string, unknown>) => Buffer;
-  readonly sink: SecretSink;
+  readonly files: SecretPublisher;
   readonly vault: VaultClient;
   readonly auth: TokenProvider;
   readonly recorder: MetricsRecorder;
@@ -35,8 +39,6 @@ export interface SecretWorkerOptions {
   readonly backoff: BackoffLimits;
   /** A new lease was obtained or its timing changed in a way a restarted agent must know. */
   readonly onStateChange?: () => void;
-  /** The file now holds the current version (written, or found already right). */
-  readonly onWritten?: () => void;
   readonly random?: () => number;
   readonly now?: () => number;
 }
@@ -44,7 +46,7 @@ export interface SecretWorkerOptions {
 export interface SecretStatus {
   readonly name: string;
   readonly engine: string;
-  readonly file: string;
+  readonly files: readonly string[];
   readonly ready: boolean;
   /** Epoch ms; Infinity for unleased secrets; undefined before the first write. */
   readonly expiresAt?: number;
@@ -97,7 +99,8 @@ export class SecretWorker {
   /** Written at least once and the lease behind the file is still valid. */
   readiness(): { ready: boolean; reason?: string } {
     if (!this.onDisk) return { ready: false, reason: `secret "${this.name}": not written yet` };
-    if (this.expiresAt(this.onDisk) <= this.now()) return { ready: false, reason: `secret "${this.name}": lease expired` };
+    const grace = this.onDisk.lease.validity?.rotate === 'after' ? ROTATION_GRACE_MS : 0;
+    if (this.expiresAt(this.onDisk) + grace <= this.now()) return { ready: false, reason: `secret "${this.name}": lease expired` };
     return { ready: true };
   }
 
@@ -115,7 +118,7 @@ export class SecretWorker {
     return {
       name: this.name,
       engine: this.options.source.engine,
-      file: this.options.sink.path,
+      files: this.options.files.filesOf(this.name),
       ready: this.readiness().ready,
       expiresAt: onDisk ? this.expiresAt(onDisk) : undefined,
       renewable: onDisk ? onDisk.lease.renewable : undefined,
@@ -134,6 +137,7 @@ export class SecretWorker {
   }
 
   private expiresAt(held: Held): number {
+    if (held.lease.validity) return held.lease.validity.until;
     return held.lease.id ? Math.min(leaseExpiresAt(held.lease), this.options.auth.deadlineFor(held.token)) : Number.POSITIVE_INFINITY;
   }
 
@@ -145,7 +149,8 @@ export class SecretWorker {
   async adopt(saved: PersistedSecret, signal: AbortSignal): Promise<boolean> {
     if (saved.source !== this.options.source.key) return false;
     let lease: Lease = saved.lease;
-    if (lease.id) {
+    if (lease.validity?.rotate === 'before' && lease.validity.until <= this.now()) return false;
+    if (lease.id && !lease.validity) {
       if (this.options.auth.deadlineFor(saved.token) <= this.now()) return false;
       try {
         const live = await lookupLease(this.options.vault, await this.options.auth.tokenFor(signal), lease.id, signal);
@@ -164,24 +169,8 @@ export class SecretWorker {
     } catch (error) {
       this.failed('refetch', error);
     }
-    this.options.logger.info({ secret: this.name, file: this.options.sink.path, ttl_seconds: lease.ttlMs / 1000 }, 'adopted the lease of a previous run');
+    this.options.logger.info({ secret: this.name, files: this.files(), ttl_seconds: lease.ttlMs / 1000 }, 'adopted the lease of a previous run');
     return true;
-  }
-
-  /** Writes the current data again if the file was deleted or altered by someone else. */
-  async restore(): Promise<void> {
-    if (!this.onDisk || this.onDisk !== this.held) return;
-    try {
-      const { changed } = await this.options.sink.write(this.options.render(this.held.lease.data));
-      this.options.recorder.secretWritten(this.name, 'success', changed);
-      if (changed) {
-        this.options.logger.warn({ secret: this.name, file: this.options.sink.path }, 'the file was deleted or altered; restored it');
-        this.options.onWritten?.();
-      }
-    } catch (error) {
-      this.options.recorder.secretWritten(this.name, 'failure', false);
-      this.options.logger.warn({ secret: this.name, error: describeError(error) }, 'could not restore the file');
-    }
   }
 
   /** Runs until the signal aborts. */
@@ -236,6 +225,14 @@ export class SecretWorker {
         : { action: 'refetch', at: this.now() };
     }
     const { lease } = held;
+    if (lease.validity?.rotate === 'after') {
+      return nextAction({ kind: 'rotation', since: lease.obtainedAt, ttlMs: lease.validity.until - lease.obtainedAt, renewable: false, capped: false, ...failure }, this.now(), this.random(), this.options.backoff);
+    }
+    if (lease.validity) {
+      const { from, until } = lease.validity;
+      const window = this.options.source.rotateWindow;
+      return nextAction({ kind: 'lease', since: from, ttlMs: Math.max(1, until - from), renewable: false, capped: false, ...(window ? { window } : {}), ...failure }, this.now(), this.random(), this.options.backoff);
+    }
     if (!lease.id) {
       const interval = lease.ttlMs > 0 ? lease.ttlMs : this.options.source.refreshIntervalMs;
       return nextAction({ kind: 'interval', since: lease.obtainedAt, ttlMs: interval, renewable: false, capped: false, ...failure }, this.now(), this.random(), this.options.backoff);
@@ -279,7 +276,7 @@ export class SecretWorker {
       this.options.onStateChange?.();
       // An unchanged re-read is routine; only a new file is worth an info line.
       this.options.logger[sameVersion ? 'debug' : 'info'](
-        { secret: this.name, file: this.options.sink.path, ttl_seconds: lease.ttlMs / 1000, renewable: lease.renewable, version: lease.version },
+        { secret: this.name, files: this.files(), ttl_seconds: lease.ttlMs / 1000, renewable: lease.renewable, version: lease.version },
         sameVersion ? 'secret unchanged' : previous ? 'secret rotated' : 'secret written',
       );
     } catch (error) {
@@ -289,15 +286,18 @@ export class SecretWorker {
     }
   }
 
-  /** Renders and writes `held`; on success the file reflects it. */
+  private files(): string[] {
+    return this.options.files.filesOf(this.name);
+  }
+
+  /** Renders and writes `held` to every file drawn from it; on success the files reflect it. */
   private async writeHeld(): Promise<void> {
     const held = this.held!;
     try {
-      const { changed } = await this.options.sink.write(this.options.render(held.lease.data));
+      const { changed } = await this.options.files.publish(this.name, held.lease);
       this.options.recorder.secretWritten(this.name, 'success', changed);
       if (changed || !this.lastWriteAt) this.lastWriteAt = this.now();
       this.onDisk = held;
-      this.options.onWritten?.();
     } catch (error) {
       this.options.recorder.secretWritten(this.name, 'failure', false);
       throw error;
@@ -310,7 +310,7 @@ export class SecretWorker {
       await this.writeHeld();
       this.succeeded();
       this.options.onStateChange?.();
-      this.options.logger.info({ secret: this.name, file: this.options.sink.path }, 'secret written');
+      this.options.logger.info({ secret: this.name, files: this.files() }, 'secret written');
     } catch (error) {
       this.failed('refetch', error);
     }

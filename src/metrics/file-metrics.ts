@@ -1,38 +1,51 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { SecretSnapshot } from './recorder.js';
+import type { FileSnapshot } from './recorder.js';
 
 /**
- * Did the app read it? Computed at scrape time from the access tracker (atime under relatime:
- * the first read of each written version). Absent for secrets whose mount does not update atime,
- * where "unread" could not be told from "unknown".
+ * Per output file, computed at scrape time: is it current, and did the app read it? App reads
+ * come from atime under relatime (the first read of each written version); the access gauges
+ * are absent on mounts that do not update atime, where "unread" could not be told from
+ * "unknown". `secret` names the secret(s) the file is drawn from, comma-separated.
  */
-export function createSecretAccessMetrics(registry: Registry, secrets: () => Iterable<SecretSnapshot>, now: () => number): void {
+export function createFileMetrics(registry: Registry, files: () => Iterable<FileSnapshot>, now: () => number): void {
+  const labels = (file: FileSnapshot) => ({ secret: file.secrets.join(','), file: file.file });
   const tracked = function* () {
-    for (const secret of secrets()) {
-      if (secret.accessTracked && secret.versionWrittenAt !== undefined) yield secret as SecretSnapshot & { versionWrittenAt: number };
+    for (const file of files()) {
+      if (file.accessTracked && file.versionWrittenAt !== undefined) yield file as FileSnapshot & { versionWrittenAt: number };
     }
   };
 
   new Gauge({
-    name: 'vaultlet_secret_app_read',
-    help: 'Whether the app has read the current version of the secret file since it was written (1) or not yet (0).',
-    labelNames: ['secret'] as const,
+    name: 'vaultlet_file_up_to_date',
+    help: 'Whether the file holds the current data of its secrets (1) or its last render or write failed and an older version (or nothing) is there (0).',
+    labelNames: ['secret', 'file'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const secret of tracked()) this.set({ secret: secret.name }, secret.appReadAt === undefined ? 0 : 1);
+      for (const file of files()) this.set(labels(file), file.upToDate ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vaultlet_secret_app_read',
+    help: 'Whether the app has read the current version of the secret file since it was written (1) or not yet (0).',
+    labelNames: ['secret', 'file'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const file of tracked()) this.set(labels(file), file.appReadAt === undefined ? 0 : 1);
     },
   });
 
   new Gauge({
     name: 'vaultlet_secret_app_read_delay_seconds',
-    help: 'Seconds from writing the current version of the secret file to the app first reading it; absent while unread.',
-    labelNames: ['secret'] as const,
+    help: 'Seconds from writing the current version of the secret file to the app first reading it; absent while unread. After a rotation: how long the app kept using the old credential.',
+    labelNames: ['secret', 'file'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const secret of tracked()) {
-        if (secret.appReadAt !== undefined) this.set({ secret: secret.name }, Math.max(0, (secret.appReadAt - secret.versionWrittenAt) / 1000));
+      for (const file of tracked()) {
+        if (file.appReadAt !== undefined) this.set(labels(file), Math.max(0, (file.appReadAt - file.versionWrittenAt) / 1000));
       }
     },
   });
@@ -40,14 +53,12 @@ export function createSecretAccessMetrics(registry: Registry, secrets: () => Ite
   new Gauge({
     name: 'vaultlet_secret_unread_seconds',
     help: 'Seconds the current version of the secret file has been waiting for the app to read it; 0 once read. After a rotation, how long the app has kept using the old credential at most.',
-    labelNames: ['secret'] as const,
+    labelNames: ['secret', 'file'] as const,
     registers: [registry],
     collect() {
       this.reset();
       const at = now();
-      for (const secret of tracked()) {
-        this.set({ secret: secret.name }, secret.appReadAt === undefined ? Math.max(0, (at - secret.versionWrittenAt) / 1000) : 0);
-      }
+      for (const file of tracked()) this.set(labels(file), file.appReadAt === undefined ? Math.max(0, (at - file.versionWrittenAt) / 1000) : 0);
     },
   });
 }

@@ -15,7 +15,8 @@ export type VaultOperation =
   | 'secret_read'
   | 'lease_renew'
   | 'lease_revoke'
-  | 'lease_lookup';
+  | 'lease_lookup'
+  | 'unwrap';
 
 /** Live view of one secret, read at scrape time so "seconds until expiry" is never stale. */
 export interface SecretSnapshot {
@@ -25,6 +26,14 @@ export interface SecretSnapshot {
   readonly expiresAt: number;
   /** Epoch ms of the last successful file write; undefined before the first one. */
   readonly lastWriteAt?: number;
+}
+
+/** Live view of one output file, read at scrape time. */
+export interface FileSnapshot {
+  readonly file: string;
+  readonly secrets: readonly string[];
+  /** Holds the current data of all its secrets (false while a render or write fails). */
+  readonly upToDate: boolean;
   /** Whether the app reading the file can be seen (atime updates on this mount). */
   readonly accessTracked?: boolean;
   /** Epoch ms the current version was written, as the access tracker saw it. */
@@ -50,8 +59,25 @@ export interface MetricsRecorder {
   secretWritten(secret: string, result: Result, changed: boolean): void;
 }
 
+export type ActionResult = 'success' | 'failure' | 'timeout' | 'not_found';
+export type EndpointReadResult = 'ok' | 'not_modified' | 'not_ready';
+export type EndpointRefusal = 'not_found' | 'method_not_allowed' | 'forbidden';
+
+/** What the whole agent reports beyond the Vault and lease events of MetricsRecorder. */
+export interface AgentRecorder extends MetricsRecorder {
+  /** An on-change action ran (label from actions/actionLabel: bounded, value-free). */
+  actionRan(action: string, result: ActionResult, seconds: number): void;
+  fileRead(file: string, result: EndpointReadResult): void;
+  requestRefused(reason: EndpointRefusal): void;
+  configReloaded(result: Result): void;
+}
+
 /** For tests and for `vaultlet once` without a listener. */
-export const noopRecorder: MetricsRecorder = Object.freeze({
+export const noopRecorder: AgentRecorder = Object.freeze({
+  actionRan() {},
+  fileRead() {},
+  requestRefused() {},
+  configReloaded() {},
   loginAttempted() {},
   tokenRenewed() {},
   vaultRequest() {},

@@ -58,7 +58,8 @@ export class AtomicFileSink {
     this.gid = options.gid;
   }
 
-  write(bytes: Buffer): Promise<{ changed: boolean }> {
+  /** `created`: there was no file before, so no app can have read an older version. */
+  write(bytes: Buffer): Promise<{ changed: boolean; created?: boolean }> {
     return this.serialise(() => this.writeNow(bytes));
   }
 
@@ -82,12 +83,12 @@ export class AtomicFileSink {
     return result;
   }
 
-  private async writeNow(bytes: Buffer): Promise<{ changed: boolean }> {
+  private async writeNow(bytes: Buffer): Promise<{ changed: boolean; created?: boolean }> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const current = await this.lstatTarget();
     if (current && (await this.isUnchanged(current, bytes, sha256))) return { changed: false };
     await this.replace(bytes, sha256);
-    return { changed: true };
+    return current ? { changed: true } : { changed: true, created: true };
   }
 
   private async lstatTarget(): Promise<BigIntStats | undefined> {

@@ -1,9 +1,13 @@
 import { RenderError } from '../errors.js';
 import { renderEnv } from './env.js';
 import { renderJson } from './json.js';
+import { renderPem } from './pem.js';
+import { renderProperties } from './properties.js';
 import { renderRaw } from './raw.js';
+import { renderYaml } from './yaml.js';
 
-export type OutputFormat = 'json' | 'env' | 'raw';
+/** The formats made from one secret's data alone (templates are rendered in render/template.ts). */
+export type OutputFormat = 'json' | 'env' | 'yaml' | 'properties' | 'raw' | 'pem';
 
 export interface RenderInput {
   /** The secret's name; used only to make error messages point at the right secret. */
@@ -12,6 +16,8 @@ export interface RenderInput {
   data: Record<string, unknown>;
   /** The one field written by the `raw` format. */
   field?: string;
+  /** The fields whose PEM blocks the `pem` format concatenates. */
+  fields?: readonly string[];
   /** Prepended to every variable name by the `env` format. */
   envPrefix?: string;
 }
@@ -27,8 +33,14 @@ export function renderSecret(input: RenderInput): Buffer {
       return renderJson(secret, data);
     case 'env':
       return renderEnv(secret, data, input.envPrefix ?? '');
+    case 'yaml':
+      return renderYaml(secret, data);
+    case 'properties':
+      return renderProperties(secret, data);
     case 'raw':
       return renderRaw(secret, data, input.field);
+    case 'pem':
+      return renderPem(secret, data, input.fields ?? (input.field ? [input.field] : []));
     default:
       throw new RenderError(`secret "${secret}": unknown output format "${String(input.format)}"`);
   }

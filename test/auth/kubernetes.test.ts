@@ -5,6 +5,14 @@ import { join } from 'node:path';
 import { AuthError } from '../../src/errors.js';
 import { kubernetesAuth } from '../../src/auth/kubernetes.js';
 import { createAuthMethod } from '../../src/auth/method.js';
+import { noopRecorder } from '../../src/metrics/recorder.js';
+import { VaultClient } from '../../src/vault/client.js';
+
+/** Kubernetes auth never unwraps anything; the client is only there to satisfy the factory. */
+const unusedVault = new VaultClient({
+  config: { address: 'http://127.0.0.1:1', tlsSkipVerify: false, maxRetries: 0, requestTimeoutMs: 1000, retryCapMs: 1000 },
+  recorder: noopRecorder,
+});
 
 describe('kubernetesAuth', () => {
   let dir: string;
@@ -56,7 +64,7 @@ describe('kubernetesAuth', () => {
 
   it('is what createAuthMethod builds for method kubernetes', async () => {
     await writeFile(tokenPath, 'jwt');
-    const method = createAuthMethod({ method: 'kubernetes', mount: 'kubernetes', role: 'r', tokenPath });
+    const method = createAuthMethod({ method: 'kubernetes', mount: 'kubernetes', role: 'r', tokenPath }, unusedVault);
     assert.equal(method.name, 'kubernetes');
     assert.equal((await method.loginPlan()).kind, 'login');
   });

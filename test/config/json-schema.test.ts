@@ -50,7 +50,7 @@ describe('configJsonSchema', () => {
     assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
     assert.equal(schema.type, 'object');
     assert.equal(schema.additionalProperties, false);
-    assert.deepEqual(Object.keys(schema.properties), ['vault', 'auth', 'output', 'secrets', 'listen', 'state', 'shutdown', 'log']);
+    assert.deepEqual(Object.keys(schema.properties), ['vault', 'auth', 'output', 'secrets', 'templates', 'actions', 'read_endpoint', 'listen', 'state', 'shutdown', 'log']);
     assert.deepEqual(schema.required, ['auth', 'output', 'secrets']);
     assert.doesNotThrow(() => JSON.parse(JSON.stringify(schema)));
   });

@@ -29,10 +29,17 @@ describe('parseConfig', () => {
       auth: { method: 'kubernetes', mount: 'k8s-prod', role: 'my-app', tokenPath: '/var/run/secrets/tokens/vault' },
       output: { directory: '/vault/secrets', mode: 0o440, uid: 1000, gid: 2000 },
       secrets: [
-        { name: 'db', file: 'db-password', format: 'raw', field: 'password', mode: 0o400, kind: 'leased', path: 'database/creds/app', method: 'POST', params: { ttl: '1h' } },
-        { name: 'app-config', file: 'app-config.env', format: 'env', envPrefix: 'APP_', mode: 0o440, kind: 'kv2', mount: 'kv', path: 'myapp/config', version: 3, refreshIntervalMs: 90_000 },
-        { name: 'aws', file: 'aws.json', format: 'json', mode: 0o440, kind: 'leased', path: 'aws/creds/deploy', method: 'GET', params: {} },
+        { name: 'db', kind: 'leased', path: 'database/creds/app', method: 'POST', params: { ttl: '1h' } },
+        { name: 'app-config', kind: 'kv2', mount: 'kv', path: 'myapp/config', version: 3, refreshIntervalMs: 90_000 },
+        { name: 'aws', kind: 'leased', path: 'aws/creds/deploy', method: 'GET', params: {} },
       ],
+      files: [
+        { file: 'db-password', secrets: ['db'], render: { format: 'raw', field: 'password' }, mode: 0o400, uid: 1000, gid: 2000, onChange: [], key: 'secrets[0]' },
+        { file: 'app-config.env', secrets: ['app-config'], render: { format: 'env', envPrefix: 'APP_' }, mode: 0o440, uid: 1000, gid: 2000, onChange: [], key: 'secrets[1]' },
+        { file: 'aws.json', secrets: ['aws'], render: { format: 'json' }, mode: 0o440, uid: 1000, gid: 2000, onChange: [], key: 'secrets[2]' },
+      ],
+      actions: { debounceMs: 1000 },
+      readEndpoint: false,
       listen: { host: '127.0.0.1', port: 9000 },
       state: { file: '/run/vaultlet/state.json' },
       shutdown: { revoke: false, gracePeriodMs: 10_000 },
@@ -44,9 +51,12 @@ describe('parseConfig', () => {
   it('fills every default for a minimal config', () => {
     const expected: Config = {
       vault: { address: 'http://127.0.0.1:8200', tlsSkipVerify: false, maxRetries: 2, requestTimeoutMs: 30_000, retryCapMs: 30_000 },
-      auth: { method: 'token_file', path: '/home/me/.vault-token' },
+      auth: { method: 'token_file', path: '/home/me/.vault-token', wrapped: false },
       output: { directory: '/vault/secrets', mode: 0o400 },
-      secrets: [{ name: 'app', file: 'app.json', format: 'json', mode: 0o400, kind: 'kv2', mount: 'secret', path: 'myapp/config', refreshIntervalMs: 300_000 }],
+      secrets: [{ name: 'app', kind: 'kv2', mount: 'secret', path: 'myapp/config', refreshIntervalMs: 300_000 }],
+      files: [{ file: 'app.json', secrets: ['app'], render: { format: 'json' }, mode: 0o400, onChange: [], key: 'secrets[0]' }],
+      actions: { debounceMs: 1000 },
+      readEndpoint: false,
       listen: { host: '0.0.0.0', port: 8098 },
       state: { file: '/vault/secrets/.vaultlet/state.json' },
       shutdown: { revoke: true, gracePeriodMs: 5_000 },
@@ -72,7 +82,7 @@ describe('parseConfig', () => {
     const rows: Array<[string, number]> = [['"0640"', 0o640], ['"440"', 0o440], ['"0o600"', 0o600], ['0640', 0o640], ['0o640', 0o640], ['400', 0o400], ['440', 0o440]];
     for (const [written, mode] of rows) {
       const text = `${MINIMAL_YAML}\n  - { name: extra, kind: kv2, path: p, mode: ${written} }\n`;
-      assert.equal(parseConfig(text, 'm.yaml', {}).secrets[1]!.mode, mode, written);
+      assert.equal(parseConfig(text, 'm.yaml', {}).files[1]!.mode, mode, written);
     }
   });
 
@@ -80,20 +90,20 @@ describe('parseConfig', () => {
   const errorRows: Row[] = [
     ['unknown top-level key', (d) => { d.colour = 'red'; }, 'colour: unknown key'],
     ['unknown key in a secret', (d) => { d.secrets[0].colour = 'red'; }, 'secrets[0].colour: unknown key'],
-    ['key of the other kind', (d) => { d.secrets[0].refresh_interval = '5m'; }, 'secrets[0].refresh_interval: unknown key (only for kind kv2)'],
-    ['bad format', (d) => { d.secrets[0].format = 'xml'; }, 'secrets[0].format: must be one of json, env, raw (got "xml")'],
-    ['bad kind', (d) => { d.secrets[0].kind = 'pki'; }, 'secrets[0].kind: must be one of leased, kv2 (got "pki")'],
-    ['missing kind', (d) => { delete d.secrets[0].kind; }, 'secrets[0].kind: required, one of leased, kv2'],
+    ['key of the other kind', (d) => { d.secrets[0].refresh_interval = '5m'; }, 'secrets[0].refresh_interval: unknown key (only for kind kv2, kv1 or read)'],
+    ['bad format', (d) => { d.secrets[0].format = 'xml'; }, 'secrets[0].format: must be one of json, env, yaml, properties, raw, pem, template (got "xml")'],
+    ['bad kind', (d) => { d.secrets[0].kind = 'transit'; }, 'secrets[0].kind: must be one of leased, read, kv2, kv1, pki, static (got "transit")'],
+    ['missing kind', (d) => { delete d.secrets[0].kind; }, 'secrets[0].kind: required, one of leased, read, kv2, kv1, pki, static'],
     ['kubernetes without role', (d) => { delete d.auth.role; }, 'auth.role: required for method kubernetes'],
     ['token_file without path', (d) => { d.auth = { method: 'token_file' }; }, 'auth.path: required for method token_file'],
-    ['unknown auth method', (d) => { d.auth.method = 'ldap'; }, 'auth.method: must be one of kubernetes, token_file (got "ldap")'],
+    ['unknown auth method', (d) => { d.auth.method = 'ldap'; }, 'auth.method: must be one of kubernetes, jwt, approle, token_file (got "ldap")'],
     ['relative output directory', (d) => { d.output.directory = 'secrets'; }, 'output.directory: must be an absolute path'],
     ['missing output directory', (d) => { d.output = {}; }, 'output.directory: required'],
     ['no secrets', (d) => { d.secrets = []; }, 'secrets: must list at least one secret'],
     ['duplicate names', (d) => { d.secrets.push({ ...d.secrets[0], file: 'other.json' }); }, 'secrets[1].name: duplicate name "db" (also secrets[0])'],
-    ['duplicate files', (d) => { d.secrets.push({ name: 'db2', kind: 'kv2', path: 'x', file: 'db.json' }); }, 'secrets[1].file: file "db.json" is also written by secrets[0]'],
+    ['duplicate files', (d) => { d.secrets.push({ name: 'db2', kind: 'kv2', path: 'x', file: 'db.json' }); }, 'secrets[1]: file "db.json" is also written by secrets[0]'],
     ['raw without field', (d) => { d.secrets[0].format = 'raw'; }, 'secrets[0].field: required when format is raw'],
-    ['field without raw', (d) => { d.secrets[0].field = 'password'; }, 'secrets[0].field: only allowed when format is raw'],
+    ['field without raw', (d) => { d.secrets[0].field = 'password'; }, 'secrets[0].field: only allowed when format is raw or pem'],
     ['env_prefix without env', (d) => { d.secrets[0].env_prefix = 'DB_'; }, 'secrets[0].env_prefix: only allowed when format is env'],
     ['params with GET', (d) => { d.secrets[0].params = { ttl: 'hunter2' }; }, 'secrets[0].params: only allowed with method POST'],
     ['bad name', (d) => { d.secrets[0].name = 'DB!'; }, 'secrets[0].name: must match'],
@@ -116,6 +126,23 @@ describe('parseConfig', () => {
     ['listen: true', (d) => { d.listen = true; }, 'listen: must be false or a mapping with host and port'],
     ['bad log level', (d) => { d.log = { level: 'verbose' }; }, 'log.level: must be one of debug, info, warn, error (got "verbose")'],
     ['wrong type', (d) => { d.shutdown = { revoke: 'yes' }; }, 'shutdown.revoke: must be true or false (got string)'],
+    ['file keys next to files', (d) => { d.secrets[0].files = [{ file: 'a.json' }]; d.secrets[0].format = 'env'; }, 'secrets[0].format: not allowed together with files'],
+    ['files entry without file', (d) => { d.secrets[0].files = [{ format: 'env' }]; }, 'secrets[0].files[0].file: required'],
+    ['template with another format', (d) => { d.secrets[0].template = '{{data.x}}'; d.secrets[0].format = 'json'; }, 'secrets[0].format: must be template (or left out) when template or template_file is set'],
+    ['template and template_file', (d) => { d.secrets[0].template = 'x'; d.secrets[0].template_file = '/t.tmpl'; }, 'secrets[0].template_file: not allowed together with template'],
+    ['format template without one', (d) => { d.secrets[0].format = 'template'; }, 'secrets[0].template: required when format is template'],
+    ['pem without fields', (d) => { d.secrets[0].format = 'pem'; }, 'secrets[0].fields: required when format is pem'],
+    ['fields without pem', (d) => { d.secrets[0].fields = ['a']; }, 'secrets[0].fields: only allowed when format is pem'],
+    ['template naming an unknown secret', (d) => { d.templates = [{ file: 't.conf', secrets: ['nope'], template: 'x' }]; }, 'templates[0].secrets[0]: no secret named "nope"'],
+    ['template file clashing with a secret file', (d) => { d.templates = [{ file: 'db.json', secrets: ['db'], template: 'x' }]; }, 'templates[0]: file "db.json" is also written by secrets[0]'],
+    ['two files entries with one name', (d) => { d.secrets[0].files = [{ file: 'a' , format: 'json' }, { file: 'a', format: 'env' }]; }, 'secrets[0].files[1]: file "a" is also written by secrets[0].files[0]'],
+    ['http action off the pod', (d) => { d.secrets[0].on_change = [{ http: 'http://example.com/reload' }]; }, 'secrets[0].on_change[0]'],
+    ['signal action without process', (d) => { d.secrets[0].on_change = [{ signal: 'SIGHUP' }]; }, 'secrets[0].on_change[0]'],
+    ['pki rotate_fraction out of range', (d) => { d.secrets[0] = { name: 'tls', kind: 'pki', role: 'web', rotate_fraction: 0.95 }; }, 'secrets[0].rotate_fraction: must be between 0.1 and 0.9'],
+    ['static without role', (d) => { d.secrets[0] = { name: 'pg', kind: 'static' }; }, 'secrets[0].role: required'],
+    ['jwt without role', (d) => { d.auth = { method: 'jwt' }; }, 'auth.role: required for method jwt'],
+    ['approle without role_id_file', (d) => { d.auth = { method: 'approle' }; }, 'auth.role_id_file: required'],
+    ['read endpoint off loopback', (d) => { d.read_endpoint = { host: '0.0.0.0' }; }, 'read_endpoint.host: must be a loopback address'],
   ];
   for (const [title, change, expected] of errorRows) {
     it(`reports ${title}`, () => {
@@ -148,7 +175,7 @@ secrets:
       'auth.role: required for method kubernetes',
       'output.directory: must be an absolute path',
       'secrets[0].colour: unknown key',
-      'secrets[1].format: must be one of json, env, raw (got "xml")',
+      'secrets[1].format: must be one of json, env, yaml, properties, raw, pem, template (got "xml")',
       'secrets[1].name: duplicate name "db" (also secrets[0])',
     ]);
   });

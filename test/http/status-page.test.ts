@@ -10,20 +10,32 @@ import { createRegistry } from '../../src/metrics/registry.js';
 const NOW = Date.parse('2030-01-01T12:00:00Z');
 const HOSTILE = `<img src=x onerror="alert('pwned')">&amp;`;
 
-function agentStatus(overrides: Partial<AgentStatus> = {}): AgentStatus {
+/** A secret with its one file and what the access tracker knows of it, as the tests write them. */
+type Row = Omit<AgentStatus['secrets'][number], 'files'> & { file: string; accessTracked?: boolean; versionWrittenAt?: number; appReadAt?: number };
+
+function agentStatus(overrides: Partial<Omit<AgentStatus, 'secrets'>> & { secrets?: Row[] } = {}): AgentStatus {
+  const { secrets = rows(), ...rest } = overrides;
   return {
     ready: true,
     tokenExpiresAt: NOW + 3_600_000,
-    secrets: [
+    ...rest,
+    secrets: secrets.map(({ file, accessTracked: _a, versionWrittenAt: _v, appReadAt: _r, ...secret }) => ({ ...secret, files: [file] })),
+    files: secrets.map((secret) => ({
+      file: secret.file, path: secret.file, secrets: [secret.name], format: 'json', upToDate: secret.ready,
+      accessTracked: secret.accessTracked ?? false, versionWrittenAt: secret.versionWrittenAt, appReadAt: secret.appReadAt,
+    })),
+  };
+}
+
+function rows(): Row[] {
+  return [
       {
         name: 'db', engine: 'database', file: '/vault/secrets/db.json', ready: true, expiresAt: NOW + 125_000, renewable: true, lastWriteAt: NOW - 60_000, lastRenewalAt: NOW - 5_000,
         accessTracked: true, versionWrittenAt: NOW - 60_000, appReadAt: NOW - 57_000,
       },
       { name: 'app-config', engine: 'kv2', file: '/vault/secrets/config.json', ready: true, expiresAt: Infinity, version: 3, lastWriteAt: NOW - 2_000, accessTracked: true, versionWrittenAt: NOW - 12_000 },
       { name: 'cache', engine: 'database', file: '/vault/secrets/cache.json', ready: false, lastError: 'Vault refused database/creds/cache: permission denied', accessTracked: true },
-    ],
-    ...overrides,
-  };
+  ];
 }
 
 describe('/status and /status.json', () => {
@@ -93,7 +105,7 @@ describe('/status and /status.json', () => {
   });
 
   it('says "unknown" for app reads when the output mount is noatime, never "not yet"', async () => {
-    status = () => agentStatus({ secrets: agentStatus().secrets.map((secret) => ({ ...secret, accessTracked: false, appReadAt: undefined })) });
+    status = () => agentStatus({ secrets: rows().map((secret) => ({ ...secret, accessTracked: false, appReadAt: undefined })) });
     const html = await (await fetch(`${server.url}/status`)).text();
     for (const name of ['db', 'app-config', 'cache']) assert.equal(cellsOf(rowOf(html, name))[8], 'unknown (noatime mount)', name);
   });

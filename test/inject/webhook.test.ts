@@ -120,13 +120,11 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
     assert.deepEqual(config.auth, { method: 'kubernetes', mount: 'kubernetes', role: 'demo', tokenPath: '/var/run/secrets/vaultlet/token' });
     assert.deepEqual(config.output, { directory: '/vault/secrets', mode: 0o440, gid: 1000 });
     assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8098 });
-    const byFile = Object.fromEntries(config.secrets.map((secret) => [secret.file, secret]));
-    assert.deepEqual(Object.keys(byFile).sort(), ['config.env', 'db.json']);
-    assert.equal(byFile['db.json']!.kind, 'leased');
-    assert.equal(byFile['db.json']!.path, 'database/creds/demo');
-    assert.equal(byFile['config.env']!.kind, 'kv2');
-    assert.equal(byFile['config.env']!.format, 'env');
-    assert.deepEqual([(byFile['config.env'] as { mount: string }).mount, byFile['config.env']!.path], ['secret', 'demo/config']);
+    const secretOf = (file: string) => config.secrets.find((secret) => secret.name === config.files.find((entry) => entry.file === file)?.secrets[0]);
+    assert.deepEqual(config.files.map((file) => file.file).sort(), ['config.env', 'db.json']);
+    assert.deepEqual(secretOf('db.json'), { name: 'db.json', kind: 'leased', path: 'database/creds/demo', method: 'GET' });
+    assert.deepEqual(secretOf('config.env'), { name: 'config.env', kind: 'kv2', mount: 'secret', path: 'demo/config', refreshIntervalMs: 300_000 });
+    assert.equal(config.files.find((file) => file.file === 'config.env')!.render.format, 'env');
   });
 
   it('puts the agent before existing init containers and mounts the secrets into them too', async () => {

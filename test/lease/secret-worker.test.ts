@@ -6,7 +6,7 @@ import { AbortedError } from '../../src/errors.js';
 import { SecretWorker, type TokenProvider } from '../../src/lease/secret-worker.js';
 import { silentLogger } from '../../src/log.js';
 import { noopRecorder, type MetricsRecorder } from '../../src/metrics/recorder.js';
-import { AtomicFileSink, renderSecret } from '../../src/render/index.js';
+import { FileSet } from '../../src/files/file-set.js';
 import { kv2Source } from '../../src/sources/kv2.js';
 import { leasedSource } from '../../src/sources/leased.js';
 import type { SecretSource } from '../../src/sources/source.js';
@@ -65,10 +65,11 @@ describe('SecretWorker', () => {
   };
 
   function worker(source: SecretSource, file = `${source.name}.json`): SecretWorker {
+    const files = new FileSet({ directory: dir, logger: silentLogger() });
+    files.configure([{ file, secrets: [source.name], render: { format: 'json' }, mode: 0o600, onChange: [], key: 'secrets[0]' }], new Map());
     return new SecretWorker({
       source,
-      render: (data) => renderSecret({ secret: source.name, format: 'json', data }),
-      sink: new AtomicFileSink({ directory: dir, file, mode: 0o600 }),
+      files,
       vault,
       auth,
       recorder,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Registry } from 'prom-client';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { PrometheusRecorder } from '../../src/metrics/prometheus-recorder.js';
-import type { SecretSnapshot, TokenSnapshot } from '../../src/metrics/recorder.js';
+import type { FileSnapshot, SecretSnapshot, TokenSnapshot } from '../../src/metrics/recorder.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 
@@ -10,6 +10,7 @@ const T0 = Date.UTC(2025, 0, 1);
 function setup() {
   const state = {
     secrets: [] as SecretSnapshot[],
+    files: [] as FileSnapshot[],
     token: undefined as TokenSnapshot | undefined,
     ready: false,
     now: T0,
@@ -18,6 +19,7 @@ function setup() {
   const recorder = new PrometheusRecorder({
     registry,
     secrets: () => state.secrets,
+    files: () => state.files,
     token: () => state.token,
     ready: () => state.ready,
     now: () => state.now,
@@ -46,6 +48,14 @@ const METRICS: Array<[string, string]> = [
   ['vaultlet_secret_app_read', 'gauge'],
   ['vaultlet_secret_app_read_delay_seconds', 'gauge'],
   ['vaultlet_secret_unread_seconds', 'gauge'],
+  ['vaultlet_file_up_to_date', 'gauge'],
+  ['vaultlet_action_runs_total', 'counter'],
+  ['vaultlet_action_duration_seconds', 'histogram'],
+  ['vaultlet_file_endpoint_reads_total', 'counter'],
+  ['vaultlet_file_endpoint_last_read_timestamp_seconds', 'gauge'],
+  ['vaultlet_file_endpoint_refused_total', 'counter'],
+  ['vaultlet_config_reloads_total', 'counter'],
+  ['vaultlet_config_last_reload_success_timestamp_seconds', 'gauge'],
   ['vaultlet_ready', 'gauge'],
   ['vaultlet_build_info', 'gauge'],
 ];
@@ -60,6 +70,29 @@ describe('PrometheusRecorder', () => {
     }
     const families = lines.filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
     assert.deepEqual(families.sort(), METRICS.map(([n]) => n).sort());
+  });
+
+  it('counts action runs, endpoint reads and refusals, and config reloads', async () => {
+    const { recorder, scrape, state } = setup();
+    assert.deepEqual(samples(await scrape(), 'vaultlet_config_reloads_total').sort(), [
+      'vaultlet_config_reloads_total{result="failure"} 0',
+      'vaultlet_config_reloads_total{result="success"} 0',
+    ]);
+    recorder.actionRan('signal:nginx', 'not_found', 0.002);
+    recorder.fileRead('db.json', 'ok');
+    recorder.fileRead('db.json', 'not_modified');
+    recorder.requestRefused('forbidden');
+    state.now += 60_000;
+    recorder.configReloaded('success');
+    recorder.configReloaded('failure');
+    const lines = await scrape();
+    assert.deepEqual(samples(lines, 'vaultlet_action_runs_total'), ['vaultlet_action_runs_total{action="signal:nginx",result="not_found"} 1']);
+    assert.deepEqual(samples(lines, 'vaultlet_file_endpoint_reads_total').sort(), [
+      'vaultlet_file_endpoint_reads_total{file="db.json",result="not_modified"} 1',
+      'vaultlet_file_endpoint_reads_total{file="db.json",result="ok"} 1',
+    ]);
+    assert.deepEqual(samples(lines, 'vaultlet_file_endpoint_refused_total'), ['vaultlet_file_endpoint_refused_total{reason="forbidden"} 1']);
+    assert.deepEqual(samples(lines, 'vaultlet_config_last_reload_success_timestamp_seconds'), [`vaultlet_config_last_reload_success_timestamp_seconds ${state.now / 1000}`]);
   });
 
   it('counts logins by method and result, with the other result at 0', async () => {

@@ -46,7 +46,7 @@ describe('AtomicFileSink', () => {
   for (const [mode, umask] of [[0o400, 0o277], [0o400, 0o000], [0o440, 0o277], [0o440, 0o022], [0o640, 0o077]] as const) {
     it(`creates the file with mode ${mode.toString(8)} under umask ${umask.toString(8).padStart(3, '0')}`, async () => {
       const result = await withUmask(umask, () => sinkFor(mode).write(Buffer.from('{"a":1}\n')));
-      assert.deepEqual(result, { changed: true });
+      assert.deepEqual(result, { changed: true, created: true }, 'a new file says so: no app can have read an older version');
       assert.equal(await modeOf(target), mode);
       assert.equal(await fs.readFile(target, 'utf8'), '{"a":1}\n');
       assert.deepEqual(await fs.readdir(dir), ['secret.json']);
@@ -146,7 +146,7 @@ describe('AtomicFileSink', () => {
       ['write', dir, 'secret.json', '400', old.toString('base64'), tooBig.toString('base64')],
       { fileSizeBlocks: 4 }, // 2 KiB
     );
-    assert.deepEqual(results[0], { changed: true });
+    assert.deepEqual(results[0], { changed: true, created: true });
     const error = results[1]?.error;
     assert.equal(error?.code, 'VAULTLET_SINK');
     assert.equal(error.message, `${target}: writing the temporary file failed: file is larger than the process may write (EFBIG)`);
@@ -187,7 +187,7 @@ describe('AtomicFileSink', () => {
     const sink = sinkFor();
     const payloads = Array.from({ length: 8 }, (_, i) => Buffer.alloc(256 * 1024, 65 + i));
     const results = await Promise.all(payloads.map((bytes) => sink.write(bytes)));
-    assert.deepEqual(results, payloads.map(() => ({ changed: true })));
+    assert.deepEqual(results, payloads.map((_, i) => (i === 0 ? { changed: true, created: true } : { changed: true })));
     assert.deepEqual(await fs.readFile(target), payloads.at(-1));
     assert.deepEqual(await fs.readdir(dir), ['secret.json']);
   });
@@ -206,7 +206,7 @@ describe('AtomicFileSink', () => {
     await fs.mkdir(target);
     await rejectedBy(UnsafePathError, sink.write(Buffer.from('x')));
     await fs.rmdir(target);
-    assert.deepEqual(await sink.write(Buffer.from('y')), { changed: true });
+    assert.deepEqual(await sink.write(Buffer.from('y')), { changed: true, created: true });
   });
 
   it('sets the owner when uid and gid are given', async function () {
@@ -231,6 +231,6 @@ describe('AtomicFileSink', () => {
     await sink.remove();
     assert.ok((await fs.lstat(target)).isSymbolicLink());
     await fs.unlink(target);
-    assert.deepEqual(await sink.write(Buffer.from('x')), { changed: true });
+    assert.deepEqual(await sink.write(Buffer.from('x')), { changed: true, created: true });
   });
 });

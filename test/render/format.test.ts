@@ -11,6 +11,8 @@ describe('renderSecret', () => {
     assert.deepEqual(JSON.parse(renderSecret({ secret: 's', format: 'json', data }).toString()), data);
     assert.equal(renderSecret({ secret: 's', format: 'env', data }).toString(), "USER=app\nPASSWORD='p@ss word'\n");
     assert.equal(renderSecret({ secret: 's', format: 'raw', data, field: 'user' }).toString(), 'app');
+    assert.equal(renderSecret({ secret: 's', format: 'yaml', data }).toString(), 'user: app\npassword: "p@ss word"\n');
+    assert.equal(renderSecret({ secret: 's', format: 'properties', data }).toString(), 'user=app\npassword=p@ss word\n');
   });
 
   it('returns a Buffer', () => {
@@ -19,9 +21,9 @@ describe('renderSecret', () => {
 
   it('rejects an unknown format, naming it', () => {
     const error = thrownBy(RenderError, () =>
-      renderSecret({ secret: 's', format: 'yaml' as OutputFormat, data }),
+      renderSecret({ secret: 's', format: 'xml' as OutputFormat, data }),
     );
-    assert.match(error.message, /unknown output format "yaml"/);
+    assert.match(error.message, /unknown output format "xml"/);
     assert.ok(!error.message.includes('p@ss word'));
   });
 

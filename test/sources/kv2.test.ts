@@ -61,7 +61,7 @@ describe('kv2Source', () => {
   it('is what createSource builds for kind kv2', async () => {
     fake.on('GET', '/v1/secret/data/x', kvBody({ a: 1 }, 1));
     const source = createSource(
-      { kind: 'kv2', name: 'x', file: 'x.json', format: 'json', mode: 0o400, mount: 'secret', path: 'x', refreshIntervalMs: 5_000 },
+      { kind: 'kv2', name: 'x', mount: 'secret', path: 'x', refreshIntervalMs: 5_000 },
       () => NOW,
     );
     assert.deepEqual((await source.read(vault, 't', signal)).data, { a: 1 });

@@ -67,7 +67,7 @@ describe('leasedSource', () => {
 
   it('is what createSource builds for kind leased', async () => {
     fake.on('GET', '/v1/database/creds/app', leased);
-    const source = createSource({ kind: 'leased', name: 'db', file: 'db.json', format: 'json', mode: 0o400, path: 'database/creds/app', method: 'GET' }, () => NOW);
+    const source = createSource({ kind: 'leased', name: 'db', path: 'database/creds/app', method: 'GET' }, () => NOW);
     assert.equal((await source.read(vault, 't', signal)).id, 'database/creds/app/abc123');
   });
 });

@@ -32,7 +32,9 @@ export function loadOpenApi(): OpenApi | undefined {
 const PLUGIN_PASS_THROUGH = new Set(['/{database_mount_path}/config/{name}']);
 
 /** The dev server's mounts: path → engine, as named in the OpenAPI mount parameters. */
-export const DEV_MOUNTS: Record<string, string> = { secret: 'kv_v2', database: 'database', 'auth/kubernetes': 'kubernetes' };
+export const DEV_MOUNTS: Record<string, string> = {
+  secret: 'kv_v2', kv: 'kv_v1', database: 'database', pki: 'pki', 'auth/kubernetes': 'kubernetes', 'auth/jwt': 'jwt', 'auth/approle': 'approle',
+};
 
 interface Template {
   readonly template: string;
