@@ -49,7 +49,7 @@ async function runDemo(database: { cluster?: PostgresCluster; line: string }): P
   const server = await startDevServer({ port: Number(process.env.DEMO_VAULT_PORT ?? 0) });
   const issuer = await createServiceAccountIssuer();
   await setupDemoVault({
-    address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem,
+    address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem, pki: { ttl: '3m' },
     ...(cluster ? { postgres: { host: cluster.host, port: cluster.port, username: cluster.superuser, password: cluster.superuserPassword } } : {}),
   });
   const tokenPath = join(base, 'serviceaccount-token');

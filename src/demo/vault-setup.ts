@@ -22,6 +22,8 @@ export interface DemoVaultOptions {
    * operator would; without it the dev server keeps the role's users in memory.
    */
   readonly postgres?: DemoPostgres;
+  /** A PKI root and a role issuing short-lived certificates for the demo app (a few hundred ms of key generation). */
+  readonly pki?: { readonly ttl: string };
 }
 
 export interface DemoPostgres {
@@ -39,6 +41,9 @@ path "secret/data/demo/*" {
 }
 path "database/creds/demo" {
   capabilities = ["read"]
+}
+path "pki/issue/demo" {
+  capabilities = ["update"]
 }
 `;
 
@@ -64,6 +69,10 @@ export async function setupDemoVault(options: DemoVaultOptions): Promise<void> {
       password: options.postgres.password,
       allowed_roles: ['demo'],
     });
+  }
+  if (options.pki) {
+    await vault.write('pki/root/generate/internal', { common_name: 'vaultlet demo root CA', ttl: '720h' });
+    await vault.write('pki/roles/demo', { allowed_domains: ['svc'], allow_subdomains: true, ttl: options.pki.ttl, max_ttl: '24h' });
   }
   await vault.write('database/roles/demo', {
     db_name: 'demo-postgres',

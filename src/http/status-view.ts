@@ -7,7 +7,7 @@ import type { AgentStatus } from '../agent.js';
 export interface SecretView {
   readonly name: string;
   readonly engine: string;
-  /** The files drawn from this secret, comma-separated. */
+  /** The paths of the files drawn from this secret, comma-separated. */
   readonly file: string;
   readonly ready: boolean;
   /** pending: nothing on disk yet; unleased: e.g. kv v2, never expires; leased: see expiresAt. */
@@ -62,12 +62,13 @@ export function toStatusView(status: AgentStatus, now: number): StatusView {
     tokenExpiresAt: expiry !== undefined && Number.isFinite(expiry) ? expiry : null,
     authError: status.authError ?? null,
     secrets: status.secrets.map((secret) => {
-      const reads = appReadsOf(status.files.filter((file) => secret.files.includes(file.file)));
+      const files = status.files.filter((file) => secret.files.includes(file.file));
+      const reads = appReadsOf(files);
       const lease = secret.expiresAt === undefined ? 'pending' : Number.isFinite(secret.expiresAt) ? 'leased' : 'unleased';
       return {
         name: secret.name,
         engine: secret.engine,
-        file: secret.files.join(', '),
+        file: files.map((file) => file.path).join(', '),
         ready: secret.ready,
         lease,
         expiresAt: lease === 'leased' ? secret.expiresAt! : null,

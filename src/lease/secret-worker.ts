@@ -231,7 +231,10 @@ export class SecretWorker {
     if (lease.validity) {
       const { from, until } = lease.validity;
       const window = this.options.source.rotateWindow;
-      return nextAction({ kind: 'lease', since: from, ttlMs: Math.max(1, until - from), renewable: false, capped: false, ...(window ? { window } : {}), ...failure }, this.now(), this.random(), this.options.backoff);
+      // No wide first-rotation spread: NotBefore is backdated, so its early part is already past
+      // at issue, and rotate_fraction ± 0.05 spreads a fleet's certificates well enough.
+      const state = { kind: 'lease', since: from, ttlMs: Math.max(1, until - from), renewable: false, capped: false, ...(window ? { window } : {}), ...failure, first: false } as const;
+      return nextAction(state, this.now(), this.random(), this.options.backoff);
     }
     if (!lease.id) {
       const interval = lease.ttlMs > 0 ? lease.ttlMs : this.options.source.refreshIntervalMs;
