@@ -35,9 +35,11 @@ export function fileRenderer(file: FileConfig, template: CompiledTemplate | unde
 /** Lease facts fixed at issue time, so a renewal alone never rewrites a templated file. */
 function templateLease(lease: Lease): TemplateLease {
   const expiresAt = leaseExpiresAt(lease);
+  // Static roles carry no TTL (ttlMs 0) but do expire: the time to Vault's rotation, as expires_at says.
+  const ttlMs = lease.validity ? Math.max(0, lease.validity.until - lease.obtainedAt) : lease.ttlMs;
   return {
     id: lease.id,
-    ttl_seconds: Math.round(lease.ttlMs / 1000),
+    ttl_seconds: Math.round(ttlMs / 1000),
     renewable: lease.renewable,
     ...(Number.isFinite(expiresAt) ? { expires_at: new Date(expiresAt).toISOString() } : {}),
     ...(lease.version !== undefined ? { version: lease.version } : {}),

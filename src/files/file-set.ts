@@ -40,7 +40,10 @@ export class FileSet {
       const existing = this.files.get(config.file);
       // A template object is new on every compile, so a reloaded template is always re-rendered.
       if (existing && sameFile(existing.config, config) && !templates.has(config.file)) continue;
-      this.files.set(config.file, new OutputFile(config, this.options.directory, fileRenderer(config, templates.get(config.file)), this.now, this.options.keepBytes));
+      const file = new OutputFile(config, this.options.directory, fileRenderer(config, templates.get(config.file)), this.now, this.options.keepBytes);
+      // Until the caller refreshes it, the old version is what the app has: no readiness flap.
+      if (existing) file.continueFrom(existing);
+      this.files.set(config.file, file);
     }
     return dropped;
   }

@@ -54,6 +54,16 @@ export class OutputFile {
     return this.everWritten;
   }
 
+  /**
+   * Replaces `previous` (its config or template changed on a reload): its version stays on disk,
+   * and so counts as written and is served, until this file writes its own.
+   */
+  continueFrom(previous: OutputFile): void {
+    this.everWritten = previous.everWritten;
+    this.lastWriteAt = previous.lastWriteAt;
+    if (this.keepBytes) this.served = previous.served;
+  }
+
   async publish(inputs: FileInputs): Promise<PublishResult> {
     let bytes: Buffer;
     try {

@@ -28,6 +28,8 @@ const secret = z.object({
     renewable: z.boolean(),
     obtainedAt: z.number(),
     version: z.number().optional(),
+    // Certificates and static roles: without it an adopted certificate would never expire.
+    validity: z.object({ from: z.number(), until: z.number(), rotate: z.enum(['before', 'after']) }).optional(),
     data: z.record(z.string(), z.unknown()),
   }),
 });

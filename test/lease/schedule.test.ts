@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nextAction, type Action, type ScheduleState } from '../../src/lease/schedule.js';
+import { nextAction, OVERDUE_ROTATION_MS, type Action, type ScheduleState } from '../../src/lease/schedule.js';
 import type { BackoffLimits } from '../../src/lease/backoff.js';
 
 const backoff: BackoffLimits = { baseMs: 1_000, capMs: 30_000, floorMs: 250 };
@@ -55,7 +55,33 @@ const rows: Row[] = [
   { name: 'a renewal retried before expiry stays a renewal', state: lease({ failures: 1, failedAction: 'renew' }), now: T0 + 20_000, rand: 0.5, action: 'renew', inMs: 500 },
   { name: 'expired lease that keeps failing backs off fully', state: lease({ failures: 5, failedAction: 'refetch' }), now: T0 + 60_000, rand: 1, action: 'refetch', inMs: 16_000 },
   { name: 'failed first fetch (no lease yet) backs off', state: lease({ kind: 'interval', ttlMs: 0, renewable: false, failures: 2, failedAction: 'refetch' }), now: T0, rand: 1, action: 'refetch', inMs: 2_000 },
+  // Static roles: re-read 0.25–2 s after Vault's rotation, never before it.
+  { name: 'static role rotating in 1 min, lowest jitter → 250 ms after it', state: rotation({}), now: T0, rand: 0, action: 'refetch', inMs: 60_250 },
+  { name: 'static role rotating in 1 min, highest jitter → 2 s after it', state: rotation({}), now: T0, rand: 1, action: 'refetch', inMs: 62_000 },
+  { name: 'static role, asked later → still counted from the read', state: rotation({}), now: T0 + 30_000, rand: 0.5, action: 'refetch', inMs: 31_125 },
+  { name: 'static role past its rotation → now', state: rotation({}), now: T0 + 120_000, rand: 0.5, action: 'refetch', inMs: 0 },
+  { name: 'static role after start: no wide first window (the rotation time is known)', state: rotation({ first: true }), now: T0, rand: 0, action: 'refetch', inMs: 60_250 },
+  { name: 'static role reported due now (ttl 0) → look again in 5 s, not in a loop', state: rotation({ ttlMs: 0 }), now: T0, rand: 0, action: 'refetch', inMs: OVERDUE_ROTATION_MS + 250 },
+  { name: 'static role reported due now, highest jitter → 7 s', state: rotation({ ttlMs: 0 }), now: T0, rand: 1, action: 'refetch', inMs: OVERDUE_ROTATION_MS + 2_000 },
+  { name: 'static role re-read failing backs off plainly', state: rotation({ failures: 3, failedAction: 'refetch' }), now: T0 + 61_000, rand: 1, action: 'refetch', inMs: 4_000 },
+  { name: 'static role re-read failing for long is capped at 30 s', state: rotation({ failures: 12, failedAction: 'refetch' }), now: T0 + 61_000, rand: 0.9999999, action: 'refetch', inMs: 29_999 },
+  // Certificates: replaced inside their own window (rotate_fraction ± 0.05), never renewed.
+  { name: 'certificate, window 45–55%, lowest jitter → 45% of its lifetime', state: certificate({}), now: T0, rand: 0, action: 'refetch', inMs: 45_000 },
+  { name: 'certificate, window 45–55%, highest jitter → 55%', state: certificate({}), now: T0, rand: 1, action: 'refetch', inMs: 55_000 },
+  { name: 'certificate counted from NotBefore, not from now', state: certificate({ since: T0 - 30_000 }), now: T0, rand: 0, action: 'refetch', inMs: 15_000 },
+  { name: 'certificate with a late window (85–95%)', state: certificate({ window: { from: 0.85, to: 0.95 } }), now: T0, rand: 0.5, action: 'refetch', inMs: 90_000 },
+  { name: 'certificate replacement failing with 10 min left retries 3.75–5 min later', state: certificate({ ttlMs: 3_600_000, failures: 1, failedAction: 'refetch' }), now: T0 + 3_000_000, rand: 0, action: 'refetch', inMs: 225_000 },
+  { name: 'certificate replacement failing near NotAfter waits at most half the time left', state: certificate({ failures: 8, failedAction: 'refetch' }), now: T0 + 96_000, rand: 1, action: 'refetch', inMs: 2_000 },
 ];
+
+function rotation(overrides: Partial<ScheduleState>): ScheduleState {
+  return lease({ kind: 'rotation', ttlMs: 60_000, renewable: false, ...overrides });
+}
+
+/** A certificate as the worker describes it: NotBefore → NotAfter (100 s), not renewable, its own window. */
+function certificate(overrides: Partial<ScheduleState>): ScheduleState {
+  return lease({ ttlMs: 100_000, renewable: false, window: { from: 0.45, to: 0.55 }, ...overrides });
+}
 
 describe('lease/schedule nextAction', () => {
   for (const row of rows) {

@@ -3,13 +3,16 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortedError } from '../../src/errors.js';
-import { SecretWorker, type TokenProvider } from '../../src/lease/secret-worker.js';
+import { SecretWorker, type SecretWorkerOptions, type TokenProvider } from '../../src/lease/secret-worker.js';
+import type { Lease } from '../../src/lease/lease.js';
 import { silentLogger } from '../../src/log.js';
 import { noopRecorder, type MetricsRecorder } from '../../src/metrics/recorder.js';
 import { FileSet } from '../../src/files/file-set.js';
 import { kv2Source } from '../../src/sources/kv2.js';
 import { leasedSource } from '../../src/sources/leased.js';
-import type { SecretSource } from '../../src/sources/source.js';
+import { createSource, type SecretSource } from '../../src/sources/source.js';
+import { staticCredsSource } from '../../src/sources/static-creds.js';
+import type { PersistedSecret } from '../../src/state/agent-state.js';
 import type { VaultClient } from '../../src/vault/client.js';
 import { startFakeVault, type FakeReply, type FakeVault } from '../support/fake-vault.js';
 import { sleep, testClient, until } from '../vault/helpers.js';
@@ -64,7 +67,7 @@ describe('SecretWorker', () => {
     },
   };
 
-  function worker(source: SecretSource, file = `${source.name}.json`): SecretWorker {
+  function worker(source: SecretSource, file = `${source.name}.json`, options: Partial<SecretWorkerOptions> = {}): SecretWorker {
     const files = new FileSet({ directory: dir, logger: silentLogger() });
     files.configure([{ file, secrets: [source.name], render: { format: 'json' }, mode: 0o600, onChange: [], key: 'secrets[0]' }], new Map());
     return new SecretWorker({
@@ -76,6 +79,7 @@ describe('SecretWorker', () => {
       logger: silentLogger(),
       backoff: { baseMs: 50, capMs: 200, floorMs: 10 },
       random: () => 0.5,
+      ...options,
     });
   }
 
@@ -273,5 +277,114 @@ describe('SecretWorker', () => {
     setTimeout(() => controller.abort(), 300);
     await assert.rejects(w.writeOnce(controller.signal), AbortedError);
     assert.ok(fake.requests.length >= 2);
+  });
+  describe('data with a validity (certificates, static roles)', () => {
+    const ISSUE = '/v1/pki/issue/web';
+    const STATIC = '/v1/database/static-creds/app';
+
+    /** A certificate valid for `lifetimeMs` from the moment Vault answers; rotate_fraction 0.5 (window 45–55%). */
+    function certificateSource(lifetimeMs: number, now: () => number = Date.now): SecretSource {
+      const pki = createSource({ name: 'tls', kind: 'pki', mount: 'pki', role: 'web', params: {}, rotateFraction: 0.5 }, now);
+      return {
+        ...pki,
+        async read(client, token, signal): Promise<Lease> {
+          const response = await client.request('secret_read', { method: 'POST', path: 'pki/issue/web', token, signal, body: {} });
+          const obtainedAt = now();
+          // Marked renewable, with a lease id (a generate_lease role): the validity must still win.
+          return {
+            id: response.lease_id ?? '', ttlMs: lifetimeMs, renewable: true, obtainedAt,
+            validity: { from: obtainedAt, until: obtainedAt + lifetimeMs, rotate: 'before' }, data: response.data ?? {},
+          };
+        },
+      };
+    }
+
+    const issueCertificate = () => {
+      issued++;
+      return { body: { lease_id: `pki/issue/web/lease-${issued}`, lease_duration: 1, renewable: true, data: { certificate: `cert-${issued}` } } };
+    };
+    const staticCreds = (ttlSeconds: number) => () => {
+      issued++;
+      return { body: { data: { username: 'app', password: `pw-${issued}`, ttl: ttlSeconds, rotation_period: 3600 } } };
+    };
+
+    it('replaces a certificate inside its window and never renews it', async () => {
+      fake.on('POST', ISSUE, issueCertificate);
+      fake.on('PUT', RENEW, renewAnswer(1));
+      const w = worker(certificateSource(1_000));
+      run(w);
+      await until(() => issued === 3, 'two replacements', 3_000);
+      const [first, second, third] = fake.requestsTo('POST', ISSUE).map((request) => request.at);
+      // random 0.5: at 50% of the lifetime (window 45–55%), the first one after start included.
+      assert.ok(second! - first! >= 480 && second! - first! < 700, `first replacement ${second! - first!} ms after the issue`);
+      assert.ok(third! - second! >= 480 && third! - second! < 700, `second replacement ${third! - second!} ms after the last`);
+      await until(() => counts.tls?.changed === 3, 'the third write');
+      assert.deepEqual(await fileOf('tls'), { certificate: 'cert-3' });
+      assert.equal(fake.requestsTo('PUT', RENEW).length, 0, 'a certificate is never renewed');
+      assert.equal(w.readiness().ready, true);
+    });
+
+    it("re-reads a static role's password just after Vault rotates it, not before", async () => {
+      fake.on('GET', STATIC, staticCreds(1));
+      const w = worker(staticCredsSource({ name: 'db', mount: 'database', role: 'app' }, Date.now), undefined, { random: () => 0 });
+      run(w);
+      await until(() => issued === 2, 'a re-read after the rotation', 3_000);
+      const [first, second] = fake.requestsTo('GET', STATIC).map((request) => request.at);
+      // ttl 1 s from the answer, then 250 ms (lowest jitter) so Vault has finished rotating.
+      assert.ok(second! - first! >= 1_250 && second! - first! < 1_600, `re-read ${second! - first!} ms after the first read`);
+      await until(() => counts.db?.changed === 2, 'the second write');
+      assert.deepEqual(await fileOf('db'), { username: 'app', password: 'pw-2', ttl: 1, rotation_period: 3600 });
+      assert.equal(fake.requests.filter((request) => request.path !== STATIC).length, 0, 'no renewal or lookup');
+    });
+
+    it('gives a static role 15 s of grace after its rotation before reporting it not ready; a certificate none', async () => {
+      let clock = 1_700_000_000_000;
+      const now = () => clock;
+      fake.on('GET', STATIC, staticCreds(60));
+      fake.on('POST', ISSUE, issueCertificate);
+      const creds = worker(staticCredsSource({ name: 'db', mount: 'database', role: 'app' }, now), undefined, { now });
+      const tls = worker(certificateSource(60_000, now), undefined, { now });
+      await creds.writeOnce(controller.signal);
+      await tls.writeOnce(controller.signal);
+      const rotatesAt = clock + 60_000;
+      assert.equal(creds.status().expiresAt, rotatesAt);
+      assert.equal(tls.status().expiresAt, rotatesAt);
+
+      clock = rotatesAt - 1;
+      assert.deepEqual([creds.readiness().ready, tls.readiness().ready], [true, true]);
+      clock = rotatesAt;
+      assert.equal(creds.readiness().ready, true, 'Vault has just rotated: the re-read is due in a moment');
+      assert.deepEqual(tls.readiness(), { ready: false, reason: 'secret "tls": lease expired' });
+      clock = rotatesAt + 14_999;
+      assert.equal(creds.readiness().ready, true);
+      clock = rotatesAt + 15_000;
+      assert.deepEqual(creds.readiness(), { ready: false, reason: 'secret "db": lease expired' });
+    });
+
+    it('refuses to adopt a saved certificate past its NotAfter, and adopts a valid one without asking Vault', async () => {
+      fake.fallback({ status: 500 });
+      const source = certificateSource(60_000);
+      const saved = (until: number): PersistedSecret => {
+        const lease: Lease = {
+          id: 'pki/issue/web/lease-old', ttlMs: 60_000, renewable: false, obtainedAt: until - 60_000,
+          validity: { from: until - 60_000, until, rotate: 'before' }, data: { certificate: 'saved-cert' },
+        };
+        return { source: source.key, token: 't1', grantedTtlMs: 60_000, capped: false, lease };
+      };
+
+      const expired = worker(source);
+      assert.equal(await expired.adopt(saved(Date.now() - 1), controller.signal), false);
+      assert.equal(expired.readiness().ready, false);
+      await assert.rejects(readFile(join(dir, 'tls.json')), { code: 'ENOENT' });
+
+      const valid = worker(source);
+      const notAfter = Date.now() + 30_000;
+      assert.equal(await valid.adopt(saved(notAfter), controller.signal), true);
+      assert.deepEqual(await fileOf('tls'), { certificate: 'saved-cert' });
+      assert.equal(valid.readiness().ready, true);
+      assert.equal(valid.status().expiresAt, notAfter);
+      assert.deepEqual((valid.persisted()!.lease as Lease).validity, { from: notAfter - 60_000, until: notAfter, rotate: 'before' });
+      assert.equal(fake.requests.length, 0, 'no sys/leases/lookup for a certificate');
+    });
   });
 });
