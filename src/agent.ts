@@ -10,6 +10,7 @@ import { AuthHandler } from './auth/auth-handler.js';
 import { createAuthMethod } from './auth/method.js';
 import { tokenExpiresAt } from './auth/vault-token.js';
 import type { Config } from './config/index.js';
+import { AbortedError } from './errors.js';
 import { FileSet } from './files/file-set.js';
 import type { FileStatus, OutputFile } from './files/output-file.js';
 import { describeError, type Logger } from './log.js';
@@ -72,6 +73,8 @@ export class Agent {
   private config: Config;
   private closing: Promise<void> | undefined;
   private started = false;
+  /** The reload in progress (never rejects); close() waits for it. */
+  private reloading: Promise<void> = Promise.resolve();
   private endpoint: ReadEndpoint | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -231,31 +234,46 @@ export class Agent {
    * Applies a new config without touching what did not change: secrets whose Vault read is the
    * same keep their worker and lease; files are re-rendered from the data in hand and rewritten
    * only when their bytes differ. Returns the top-level keys that changed but need a restart.
+   * Reloads run one at a time; once the agent is closing a reload is refused.
    */
-  async reload(next: Config, templates: ReadonlyMap<string, CompiledTemplate>): Promise<string[]> {
-    const { logger } = this.options;
-    const restartNeeded = (['vault', 'auth', 'output', 'listen', 'state', 'readEndpoint', 'actions'] as const).filter(
-      (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
+  reload(next: Config, templates: ReadonlyMap<string, CompiledTemplate>): Promise<string[]> {
+    const applied = this.reloading.then(() => this.applyReload(next, templates));
+    this.reloading = applied.then(
+      () => {},
+      () => {},
     );
+    return applied;
+  }
+
+  private async applyReload(next: Config, templates: ReadonlyMap<string, CompiledTemplate>): Promise<string[]> {
+    const { logger } = this.options;
+    const signal = this.controller.signal;
+    if (signal.aborted) throw new AbortedError('the agent is stopping; the new configuration was not applied');
+    const restartNeeded = settingsNeedingRestart(this.config, next);
     const previous = this.config;
     this.config = { ...next, ...Object.fromEntries(restartNeeded.map((key) => [key, previous[key]])) };
     const dropped = this.files.configure(next.files, templates);
     const { added, removed } = this.workerSet.configure(next.secrets);
-    await Promise.all(removed.map((worker) => this.retire(worker)));
+    // Stopped before any file is written, and their data forgotten: no file is rendered again
+    // from a credential about to be revoked (a changed secret's files wait for its new data).
+    await Promise.all(removed.map((worker) => this.workerSet.stop(worker)));
+    for (const worker of removed) this.files.forget(worker.name);
     for (const file of dropped) await this.removeFile(file);
-    await Promise.all(this.files.all().map((file) => this.files.refresh(file.name).catch((error: unknown) => {
-      logger.warn({ file: file.name, error: describeError(error) }, 'could not write the file after the reload');
-    })));
-    if (this.started) for (const worker of added) this.tasks.push(this.workerSet.run(worker, this.controller.signal));
-    this.state?.schedule(() => this.snapshotState());
+    if (!signal.aborted) {
+      await Promise.all(this.files.all().map((file) => this.files.refresh(file.name).catch((error: unknown) => {
+        logger.warn({ file: file.name, error: describeError(error) }, 'could not write the file after the reload');
+      })));
+      if (this.started) for (const worker of added) this.tasks.push(this.workerSet.run(worker, signal));
+      this.state?.schedule(() => this.snapshotState());
+    }
+    // Last, so a slow or hanging Vault delays no added secret (a changed one is being fetched meanwhile).
+    await Promise.all(removed.map((worker) => this.revokeRemoved(worker)));
     logger.info({ added: added.map((w) => w.name), removed: removed.map((w) => w.name), files_removed: dropped, restart_needed: restartNeeded }, 'configuration reloaded');
     return restartNeeded;
   }
 
-  /** A secret removed from (or changed in) the config: stop it and give its lease back. */
-  private async retire(worker: SecretWorker): Promise<void> {
-    await this.workerSet.stop(worker);
-    if (!this.workerSet.get(worker.name)) this.files.forget(worker.name);
+  /** A secret removed from (or changed in) the config gives its lease back, when shutdown.revoke says so. */
+  private async revokeRemoved(worker: SecretWorker): Promise<void> {
     if (!this.config.shutdown.revoke) return;
     try {
       await worker.revoke(AbortSignal.timeout(Math.max(1000, this.config.shutdown.gracePeriodMs)));
@@ -326,6 +344,8 @@ export class Agent {
   private async shutdown({ revoke, gracePeriodMs }: { revoke: boolean; gracePeriodMs: number }): Promise<void> {
     const { logger } = this.options;
     this.controller.abort();
+    // A reload in progress finishes first (it sees the abort), so nothing is written after close().
+    await this.reloading;
     await Promise.allSettled([...this.tasks, ...this.watchers.map((watcher) => watcher.close())]);
     const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
     await this.actions.close(grace);
@@ -370,6 +390,17 @@ function identityOf(config: Config): string {
     case 'token_file':
       return JSON.stringify([config.vault.address, auth.path]);
   }
+}
+
+/**
+ * Settings read only at start: a reload keeps their running values and reports them. The output
+ * directory needs a restart; its mode, uid and gid reach every file through the file configs.
+ * `log` and `shutdown` are read by the command that started the agent.
+ */
+function settingsNeedingRestart(running: Config, next: Config): Array<keyof Config> {
+  const keys = ['vault', 'auth', 'output', 'listen', 'state', 'readEndpoint', 'actions', 'log', 'shutdown'] as const;
+  const view = (config: Config, key: (typeof keys)[number]) => JSON.stringify(key === 'output' ? config.output.directory : config[key]);
+  return keys.filter((key) => view(running, key) !== view(next, key));
 }
 
 function backoffFor(config: Config): BackoffLimits {

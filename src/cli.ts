@@ -60,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run': {
       const { source, loaded } = await agentConfig(command, rest);
+      // Until the reloader listens, a SIGHUP must not kill the agent (Node's default for it).
+      const ignoreHangup = () => {};
+      process.on('SIGHUP', ignoreHangup);
       await runAgent(loaded, source, stopSignal());
       return 0;
     }

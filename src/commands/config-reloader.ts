@@ -11,7 +11,13 @@ export interface ConfigReloaderOptions {
   readonly logger: Logger;
   readonly signal: AbortSignal;
   /** Where SIGHUP comes from; the process by default, an EventEmitter in tests. */
-  readonly process?: Pick<NodeJS.Process, 'on' | 'off'>;
+  readonly process?: HangupSource;
+}
+
+/** The part of `process` (or of an EventEmitter standing in for it) that delivers SIGHUP. */
+export interface HangupSource {
+  on(event: 'SIGHUP', listener: () => void): unknown;
+  off(event: 'SIGHUP', listener: () => void): unknown;
 }
 
 /**
@@ -23,6 +29,7 @@ export class ConfigReloader {
   private watcher: CredentialWatcher | undefined;
   private running: Promise<void> = Promise.resolve();
   private pending = false;
+  private closed = false;
   private readonly onHangup = () => this.request('SIGHUP');
 
   constructor(private readonly options: ConfigReloaderOptions) {}
@@ -33,7 +40,7 @@ export class ConfigReloader {
     target.on('SIGHUP', this.onHangup);
     signal.addEventListener('abort', () => target.off('SIGHUP', this.onHangup), { once: true });
     if (!source.file) return;
-    this.watcher = new CredentialWatcher({ file: source.file, onChange: () => this.request('file change'), logger, signal, debounceMs: 250 });
+    this.watcher = new CredentialWatcher({ file: source.file, onChange: () => this.request('file change'), logger, signal, label: 'config file', debounceMs: 250 });
     await this.watcher.start();
   }
 
@@ -43,7 +50,7 @@ export class ConfigReloader {
     this.pending = true;
     this.running = this.running.then(async () => {
       this.pending = false;
-      if (!this.options.signal.aborted) await this.reload(reason);
+      if (!this.closed && !this.options.signal.aborted) await this.reload(reason);
     });
     return this.running;
   }
@@ -61,7 +68,9 @@ export class ConfigReloader {
     }
   }
 
+  /** Stops listening, drops a queued reload and waits for the running one. Safe to call twice. */
   async close(): Promise<void> {
+    this.closed = true;
     (this.options.process ?? process).off('SIGHUP', this.onHangup);
     await this.watcher?.close();
     await this.running;

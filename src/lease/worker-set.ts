@@ -66,7 +66,12 @@ export class WorkerSet {
   }
 }
 
-/** What makes two configs the same Vault read; the file layout is the FileSet's business. */
+/**
+ * What makes two configs the same Vault read; the file layout is the FileSet's business. Keys
+ * are sorted, so reordering a secret's `params` in the YAML does not count as a change.
+ */
 function identityOf(config: SecretConfig): string {
-  return JSON.stringify(config);
+  return JSON.stringify(config, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value,
+  );
 }

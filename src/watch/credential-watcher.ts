@@ -12,6 +12,8 @@ export interface CredentialWatcherOptions {
   logger: Logger;
   /** Aborting closes the watcher. */
   signal?: AbortSignal;
+  /** What the file is, for log lines. Default "credential file". */
+  label?: string;
   /** Quiet time before a burst of events is reported once. Default 100. */
   debounceMs?: number;
 }
@@ -34,6 +36,9 @@ const PROJECTED_DATA_LINK = '..data';
 export class CredentialWatcher {
   private readonly options: Readonly<Required<Omit<CredentialWatcherOptions, 'signal'>>> & { signal?: AbortSignal };
   private readonly name: string;
+  private get label(): string {
+    return this.options.label;
+  }
   private readonly debouncer: KeyedDebouncer<'credential', true>;
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
@@ -43,7 +48,7 @@ export class CredentialWatcher {
   private readonly onAbort = () => void this.close();
 
   constructor(options: CredentialWatcherOptions) {
-    this.options = Object.freeze({ ...options, debounceMs: options.debounceMs ?? 100 });
+    this.options = Object.freeze({ ...options, label: options.label ?? 'credential file', debounceMs: options.debounceMs ?? 100 });
     this.name = path.basename(options.file);
     this.debouncer = new KeyedDebouncer(this.options.debounceMs, () => this.report());
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -81,19 +86,19 @@ export class CredentialWatcher {
     watcher.on('all', (event, file) => {
       if (!ready || path.dirname(file) !== directory) return;
       if (event === 'add' || event === 'change') this.debouncer.schedule('credential', true);
-      else if (event === 'unlink') logger.warn({ file: this.options.file }, 'credential file removed; waiting for a new one');
+      else if (event === 'unlink') logger.warn({ file: this.options.file }, `${this.label} removed; waiting for a new one`);
     });
     watcher.on('error', (error) => {
       logger.warn({ file: this.options.file, error: describeError(error) }, 'credential watcher error');
     });
     await whenReady(watcher, this.stopped);
     ready = true;
-    logger.debug({ file: this.options.file, directory }, 'watching credential file for rotation');
+    logger.debug({ file: this.options.file, directory }, `watching ${this.label} for changes`);
   }
 
   private report(): void {
     if (this.closePromise) return;
-    this.options.logger.info({ file: this.options.file }, 'credential file changed');
+    this.options.logger.info({ file: this.options.file }, `${this.label} changed`);
     try {
       this.options.onChange();
     } catch (error) {
