@@ -2,8 +2,9 @@ import type { Operation } from 'fast-json-patch';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import { ConfigError } from '../errors.js';
-import { agentConfigYaml } from './agent-config.js';
-import { parseAnnotations, PREFIX, STATUS_ANNOTATION, wantsInjection } from './annotations.js';
+import { agentConfigYaml, tokenAudience } from './agent-config.js';
+import { parseAnnotations, PREFIX, STATUS_ANNOTATION, wantsInjection, type InjectionRequest } from './annotations.js';
+import { annotationFor } from './file-annotations.js';
 import type { InjectorSettings } from './settings.js';
 import { appMount, containersFor, INIT_NAME, injectedVolumes, SIDECAR_NAME, VOLUMES } from './sidecar.js';
 
@@ -25,10 +26,13 @@ export function mutatePod(pod: IPod, settings: InjectorSettings): Mutation {
     // A re-sent or re-invoked request (reinvocationPolicy, another webhook's change) must not add a second agent.
     return { action: 'skip', reason: 'already injected' };
   }
-  const request = parseAnnotations(annotations, { role: settings.auth.default_role, nativeSidecar: settings.native_sidecar });
+  const request = parseAnnotations(annotations, {
+    role: settings.auth.default_role, nativeSidecar: settings.native_sidecar, authMethod: settings.auth.default_method,
+  });
   const fsGroup = spec.securityContext?.fsGroup;
   const configYaml = agentConfigYaml(request, settings, fsGroup === undefined ? {} : { fsGroup });
-  const volumes = injectedVolumes(settings);
+  refuseHiddenProcesses(request, spec.shareProcessNamespace === true);
+  const volumes = injectedVolumes(settings, tokenAudience(request, settings));
   refuseClashes(pod, volumes.map((volume) => volume.name), settings.secrets_path);
 
   const patch: Operation[] = [];
@@ -91,6 +95,19 @@ function refuseClashes(pod: IPod, volumeNames: string[], secretsPath: string): v
     }
   }
   if (problems.length) throw new ConfigError('vaultlet injection refused: the pod clashes with what vaultlet adds', problems);
+}
+
+/**
+ * A signal action finds the app's process by name in /proc, which shows only the agent's own
+ * container unless the pod shares one process namespace. Refused rather than switched on: sharing
+ * exposes every container's processes to the others, a choice for the pod's author.
+ */
+function refuseHiddenProcesses(request: InjectionRequest, shared: boolean): void {
+  if (shared) return;
+  const problems = request.secrets
+    .filter((secret) => secret.onChange?.some((action) => 'signal' in action))
+    .map((secret) => `${annotationFor('on-change', secret.file)}: a signal action needs spec.shareProcessNamespace: true (the agent must see the app's processes)`);
+  if (problems.length) throw new ConfigError('vaultlet injection refused: the pod cannot run its on-change actions', problems);
 }
 
 function addMount(patch: Operation[], containerPath: string, container: IContainer, mount: object): void {

@@ -5,6 +5,7 @@ import { durationOrProblem } from '../config/duration.js';
 import { absolutePath, nonEmptyString, vaultAddress, vaultPath } from '../config/fields.js';
 import { errorMap, issueLines } from '../config/issues.js';
 import { parseYaml } from '../config/yaml-document.js';
+import { AUTH_METHODS } from './annotations.js';
 
 /**
  * The injector's own settings (not the agent's): what every injected sidecar gets unless a pod's
@@ -24,8 +25,12 @@ const settingsSchema = z.strictObject({
     namespace: nonEmptyString().optional(),
   }).prefault({}),
   auth: z.strictObject({
+    // A pod's `vaultlet.io/auth-method` overrides it; jwt needs Vault's JWT auth set up with the cluster's OIDC issuer.
+    default_method: z.enum(AUTH_METHODS).default('kubernetes'),
     mount: vaultPath().default('kubernetes'),
+    jwt_mount: vaultPath().default('jwt'),
     default_role: nonEmptyString().optional(),
+    // Of the projected service account token; a pod's `vaultlet.io/auth-audience` overrides it.
     audience: nonEmptyString().default('vault'),
     // The kubelet refuses projected tokens shorter than 10 minutes.
     token_expiration_seconds: z.number().int('must be an integer').min(600, 'must be >= 600 (the kubelet minimum)').default(3600),

@@ -13,7 +13,8 @@ export const CONFIG_ENV = 'VAULTLET_CONFIG';
 export const VOLUMES = { secrets: 'vaultlet-secrets', token: 'vaultlet-token', ca: 'vaultlet-ca' } as const;
 const PORT_NAME = 'vaultlet-http';
 
-export function injectedVolumes(settings: InjectorSettings): IVolume[] {
+/** `audience`: of the projected token, which Vault's role must accept (see tokenAudience). */
+export function injectedVolumes(settings: InjectorSettings, audience: string): IVolume[] {
   const volumes: IVolume[] = [
     // Memory-backed: secrets never touch the node's disk; the size limit caps what a bug could write.
     { name: VOLUMES.secrets, emptyDir: { medium: 'Memory', sizeLimit: settings.volume_size_limit } },
@@ -21,7 +22,7 @@ export function injectedVolumes(settings: InjectorSettings): IVolume[] {
       // A token for Vault alone (its own audience, short-lived, rotated by the kubelet), not the default API token.
       name: VOLUMES.token,
       projected: {
-        sources: [{ serviceAccountToken: { path: 'token', audience: settings.auth.audience, expirationSeconds: settings.auth.token_expiration_seconds } }],
+        sources: [{ serviceAccountToken: { path: 'token', audience, expirationSeconds: settings.auth.token_expiration_seconds } }],
       },
     },
   ];

@@ -12,7 +12,10 @@ describe('deploy/monitoring Grafana dashboard', function () {
 
   it('has the panels a platform team asks for', () => {
     const titles = dashboard.panels.map((panel) => panel.title);
-    for (const wanted of ['Secrets by time to expiry', 'Lease renewals', 'Rotations', 'Failures', 'Vault latency p99', 'Logins', 'Vault token time left', 'Unread secret versions', 'App read delay']) {
+    for (const wanted of [
+      'Secrets by time to expiry', 'Lease renewals', 'Rotations', 'Failures', 'Vault latency p99', 'Logins', 'Vault token time left', 'Unread secret versions', 'App read delay',
+      'Files not up to date', 'Stale files', 'On-change actions', 'Config reloads', 'Read endpoint reads',
+    ]) {
       assert.ok(titles.includes(wanted), `a "${wanted}" panel`);
     }
     assert.equal(dashboard.uid, 'vaultlet');
@@ -25,6 +28,14 @@ describe('deploy/monitoring Grafana dashboard', function () {
       assert.equal(panel.datasource?.uid, '${datasource}', `${panel.title}: data source`);
       for (const target of panel.targets ?? []) assert.match(target.expr ?? '', /job=~"\$job", instance=~"\$instance"/, `${panel.title}: ${target.expr}`);
     }
+  });
+
+  it('shows per-file metrics per file, not summed over the files of a secret', () => {
+    const perFile = /vaultlet_(file_up_to_date|secret_app_read|secret_unread_seconds|secret_app_read_delay_seconds|file_endpoint_reads_total|file_endpoint_last_read_timestamp_seconds)\b/;
+    const shown = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ title: panel.title, ...(target as { expr?: string; legendFormat?: string }) })))
+      .filter((target) => perFile.test(target.expr ?? '') && !/^count\(/.test(target.expr ?? ''));
+    assert.ok(shown.length >= 6, `${shown.length} per-file queries`);
+    for (const target of shown) assert.match(target.legendFormat ?? '', /\{\{file\}\}/, `${target.title}: ${target.expr}`);
   });
 
   it('lays panels out on the 24-column grid without overlaps, with unique ids', () => {

@@ -8,6 +8,7 @@ describe('metricNames (the dashboard and rule checks rely on it)', () => {
     assert.deepEqual(metricNames('a / on (x) group_left (y) b offset 5m unless ignoring(result) c > bool 3'), ['a', 'b', 'c']);
     assert.deepEqual(metricNames('time() - last_write_seconds < 600 or vector(0)'), ['last_write_seconds']);
     assert.deepEqual(metricNames('count(up == 0) or NaN'), ['up']);
+    assert.deepEqual(metricNames('min_over_time((timestamp(a{r="f"}) and a == a @ end())[1h:15s]) > ignoring (r) group_left b unless c offset 1h'), ['a', 'b', 'c']);
   });
 
   it('reads the selector of a Grafana label_values() query', () => {

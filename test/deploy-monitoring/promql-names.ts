@@ -4,7 +4,8 @@
  * label lists after by/on/…, Grafana variables) and keeps identifiers not called as functions.
  * promtool checks the syntax separately; this only has to find names, and its tests show it does.
  */
-const KEYWORDS = new Set(['and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan', 'atan2']);
+// group_left/group_right may stand without a label list (`> ignoring (result) group_left x`).
+const KEYWORDS = new Set(['and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan', 'atan2', 'group_left', 'group_right']);
 
 export function metricNames(expr: string): string[] {
   const grafana = /^\s*label_values\(\s*(.*?)\s*,\s*[a-zA-Z_]\w*\s*\)\s*$/s.exec(expr);

@@ -16,7 +16,7 @@ describe('deploy/monitoring alert rules', function () {
   it('pass promtool check rules', async () => {
     const result = await runPromtool(['check', 'rules', RULES_PATH]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /SUCCESS: 5 rules found/);
+    assert.match(result.stdout, /SUCCESS: 8 rules found/);
   });
 
   it('pass their promtool unit tests (promtool test rules)', async () => {
@@ -29,7 +29,10 @@ describe('deploy/monitoring alert rules', function () {
     const tests = (parse(readFileSync(UNIT_TESTS_PATH, 'utf8')) as { tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }> }).tests;
     const cases = tests.flatMap((t) => t.alert_rule_test ?? []);
     const alerts = loadRules().map((rule) => rule.alert).filter((name): name is string => name !== undefined);
-    assert.deepEqual(alerts, ['VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady', 'VaultletAppNotReadingRotatedSecret']);
+    assert.deepEqual(alerts, [
+      'VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady', 'VaultletAppNotReadingRotatedSecret',
+      'VaultletFileNotUpToDate', 'VaultletOnChangeActionFailing', 'VaultletConfigReloadFailing',
+    ]);
     for (const alert of alerts) {
       const mine = cases.filter((c) => c.alertname === alert);
       assert.ok(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${alert}: no test case where it fires`);
@@ -43,6 +46,12 @@ describe('deploy/monitoring alert rules', function () {
       assert.ok((rule.annotations?.summary ?? '').length > 10, `${rule.alert}: summary`);
       assert.ok((rule.annotations?.description ?? '').length > 40, `${rule.alert}: description`);
     }
+  });
+
+  it('name the file when they watch a file', () => {
+    const fileRules = loadRules().filter((rule) => /vaultlet_(file_up_to_date|secret_unread_seconds)\b/.test(rule.expr));
+    assert.deepEqual(fileRules.map((rule) => rule.alert), ['VaultletAppNotReadingRotatedSecret', 'VaultletFileNotUpToDate']);
+    for (const rule of fileRules) assert.match(rule.annotations?.summary ?? '', /\$labels\.file/, `${rule.alert}: summary`);
   });
 
   it('ship as a PrometheusRule generated from the plain rules file, and in sync with it', () => {

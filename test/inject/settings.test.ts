@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { startInjector } from '../../src/commands/inject.js';
 import { ConfigError } from '../../src/errors.js';
 import { loadInjectorSettings, parseInjectorSettings } from '../../src/inject/settings.js';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import { parseConfig } from '../../src/config/index.js';
+import { mutatePod } from '../../src/inject/patch.js';
 import { silentLogger } from '../../src/log.js';
+import { appPod, BASIC_ANNOTATIONS } from './fixtures.js';
 
 describe('injector settings', () => {
   it('defaults match the documented sidecar: 10m/96Mi requests, 160Mi limit, native sidecars', () => {
@@ -13,6 +17,21 @@ describe('injector settings', () => {
     assert.deepEqual(settings.resources, { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '160Mi' } });
     assert.equal(settings.native_sidecar, true);
     assert.equal(settings.auth.audience, 'vault');
+    assert.deepEqual([settings.auth.default_method, settings.auth.mount, settings.auth.jwt_mount], ['kubernetes', 'kubernetes', 'jwt']);
+  });
+
+  it('auth.default_method jwt: pods without vaultlet.io/auth-method log in with jwt on auth.jwt_mount', () => {
+    const settings = parseInjectorSettings('auth: { default_method: jwt, jwt_mount: oidc/cluster-a, audience: https://vault.example }\n', 'test');
+    const config = (annotations: Record<string, string>) => {
+      const mutation = mutatePod(appPod({ ...BASIC_ANNOTATIONS, ...annotations }), settings);
+      assert.equal(mutation.action, 'patch');
+      const sidecar = mutation.action === 'patch' ? mutation.patch.find((op) => op.path === '/spec/initContainers') : undefined;
+      const yaml = (sidecar as { value: IContainer[] } | undefined)?.value[0]?.env?.[0]?.value;
+      return parseConfig(yaml!, 'generated', {});
+    };
+    assert.deepEqual(config({}).auth, { method: 'jwt', mount: 'oidc/cluster-a', role: 'demo', tokenPath: '/var/run/secrets/vaultlet/token', audience: 'https://vault.example' });
+    assert.equal(config({ 'vaultlet.io/auth-method': 'kubernetes' }).auth.method, 'kubernetes');
+    assert.throws(() => parseInjectorSettings('auth: { default_method: approle }\n', 'test'), /auth\.default_method: /);
   });
 
   it('flags override the file', () => {

@@ -205,7 +205,7 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
       'vaultlet.io/secret-db.json': '/database/creds/demo',
       'vaultlet.io/secret-cfg': 'secret/data/app',
       'vaultlet.io/format-cfg': 'xml',
-      'vaultlet.io/template-page.html': '{{ with secret "x" }}{{ end }}',
+      'vaultlet.io/template-file-page.html': '/etc/templates/page.html',
       'vaultlet.io/secret-page.html': 'secret/data/page',
       'vaultlet.io/mode': 'forever',
       'vaultlet.io/native-sidecar': 'yes',
@@ -216,13 +216,56 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
     const message = response.status!.message;
     for (const expected of [
       'vaultlet.io/secret-db.json: must not start or end with "/"',
-      'vaultlet.io/format-cfg: must be one of json, env, raw (got "xml")',
-      'vaultlet.io/template-page.html: templates are not implemented in the vaultlet agent yet',
+      'vaultlet.io/format-cfg: must be one of json, env, yaml, properties, raw, pem, template (got "xml")',
+      'vaultlet.io/template-file-page.html: template files are not supported by the injector',
       'vaultlet.io/mode: must be "sidecar" or "once" (got "forever")',
       'vaultlet.io/native-sidecar: must be "true" or "false" (got "yes")',
       'vaultlet.io/secrets-typo: unknown annotation',
     ]) assert.ok(message.includes(expected), `"${expected}" in: ${message}`);
     assert.ok(!message.includes('\n'), 'one line for kubectl');
+  });
+
+  it('injects templates, file modes, on-change actions, a certificate and jwt auth as one config the agent accepts', async () => {
+    const annotations = {
+      'vaultlet.io/inject': 'true',
+      'vaultlet.io/role': 'demo',
+      'vaultlet.io/auth-method': 'jwt',
+      'vaultlet.io/auth-audience': 'https://vault.example',
+      'vaultlet.io/secret-nginx.conf': 'secret/data/demo/config',
+      'vaultlet.io/template-nginx.conf': 'upstream_key {{data.api_key}};\n',
+      'vaultlet.io/file-mode-nginx.conf': '0440',
+      'vaultlet.io/on-change-nginx.conf': 'signal:SIGHUP:nginx',
+      'vaultlet.io/secret-tls': 'pki/issue/demo?common_name=demo.demo.svc&ttl=24h',
+      'vaultlet.io/kind-tls': 'pki',
+      'vaultlet.io/on-change-tls': 'http://127.0.0.1:8080/-/reload',
+    };
+    const pod = appPod(annotations);
+    pod.spec!.shareProcessNamespace = true;
+    const { response, patched } = await admit(pod);
+    assert.equal(response.allowed, true, response.status?.message);
+    const token = patched.spec!.volumes!.find((volume) => volume.name === 'vaultlet-token')!;
+    assert.deepEqual(token.projected!.sources![0]!.serviceAccountToken, { path: 'token', audience: 'https://vault.example', expirationSeconds: 3600 });
+    const config = configOf(patched.spec!.initContainers![0]!);
+    assert.deepEqual(config.auth, { method: 'jwt', mount: 'jwt', role: 'demo', tokenPath: '/var/run/secrets/vaultlet/token', audience: 'https://vault.example' });
+    assert.deepEqual(config.files.map((file) => [file.file, file.render.format, file.mode.toString(8), file.onChange.map((action) => action.kind)]), [
+      ['nginx.conf', 'template', '440', ['signal']],
+      ['tls.crt', 'pem', '440', ['http']],
+      ['tls.key', 'pem', '440', ['http']],
+      ['tls-ca.crt', 'pem', '440', ['http']],
+    ]);
+  });
+
+  it('refuses a template the agent could not compile with its annotation and line, and signals without a shared process namespace', async () => {
+    const broken = await admit(appPod({
+      ...BASIC_ANNOTATIONS,
+      'vaultlet.io/secret-app.ini': 'secret/data/demo/config',
+      'vaultlet.io/template-app.ini': '[app]\nkey = {{data.api_key}\n',
+    }));
+    assert.equal(broken.response.allowed, false);
+    assert.match(broken.response.status!.message, /vaultlet\.io\/template-app\.ini: line 2: syntax error/);
+    const hidden = await admit(appPod({ ...BASIC_ANNOTATIONS, 'vaultlet.io/on-change-db.json': 'signal:SIGUSR1:app' }));
+    assert.equal(hidden.response.allowed, false);
+    assert.match(hidden.response.status!.message, /vaultlet\.io\/on-change-db\.json: a signal action needs spec\.shareProcessNamespace: true/);
   });
 
   it('refuses an inject value that is not "true"/"false", a pod without secrets or role, and clashing volumes', async () => {
@@ -271,7 +314,7 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
   });
 
   it('every patched pod is valid against the Kubernetes API schemas', async () => {
-    assert.ok(patchedPods.length >= 8, `${patchedPods.length} patched pods`);
+    assert.ok(patchedPods.length >= 9, `${patchedPods.length} patched pods`);
     const problems = await kubeProblems(patchedPods.map((pod, index) => ({
       ...(pod as KubeObject), metadata: { ...pod.metadata, name: `patched-${index}` },
     })));
