@@ -53,8 +53,15 @@ export function createOperationMetrics(registry: Registry, now: () => number): O
     help: 'When the running config was loaded (at start or by the last successful reload).',
     registers: [registry],
   });
+  // As Prometheus' own prometheus_config_last_reload_successful: an alert on it needs no arithmetic on counters.
+  const lastReloadOk = new Gauge({
+    name: 'vaultlet_config_last_reload_successful',
+    help: 'Whether the last config reload succeeded (1; also before any reload) or was refused and the previous config is still running (0).',
+    registers: [registry],
+  });
   for (const result of RESULTS) reloads.inc({ result }, 0);
   lastReload.set(now() / 1000);
+  lastReloadOk.set(1);
 
   return {
     actionRan(action, result, seconds) {
@@ -70,6 +77,7 @@ export function createOperationMetrics(registry: Registry, now: () => number): O
     },
     configReloaded(result) {
       reloads.inc({ result });
+      lastReloadOk.set(result === 'success' ? 1 : 0);
       if (result === 'success') lastReload.set(now() / 1000);
     },
   };

@@ -56,6 +56,7 @@ const METRICS: Array<[string, string]> = [
   ['vaultlet_file_endpoint_refused_total', 'counter'],
   ['vaultlet_config_reloads_total', 'counter'],
   ['vaultlet_config_last_reload_success_timestamp_seconds', 'gauge'],
+  ['vaultlet_config_last_reload_successful', 'gauge'],
   ['vaultlet_ready', 'gauge'],
   ['vaultlet_build_info', 'gauge'],
 ];
@@ -83,9 +84,11 @@ describe('PrometheusRecorder', () => {
     recorder.fileRead('db.json', 'not_modified');
     recorder.requestRefused('forbidden');
     state.now += 60_000;
+    assert.deepEqual(samples(await scrape(), 'vaultlet_config_last_reload_successful'), ['vaultlet_config_last_reload_successful 1'], 'the config loaded at start counts');
     recorder.configReloaded('success');
     recorder.configReloaded('failure');
     const lines = await scrape();
+    assert.deepEqual(samples(lines, 'vaultlet_config_last_reload_successful'), ['vaultlet_config_last_reload_successful 0']);
     assert.deepEqual(samples(lines, 'vaultlet_action_runs_total'), ['vaultlet_action_runs_total{action="signal:nginx",result="not_found"} 1']);
     assert.deepEqual(samples(lines, 'vaultlet_file_endpoint_reads_total').sort(), [
       'vaultlet_file_endpoint_reads_total{file="db.json",result="not_modified"} 1',
