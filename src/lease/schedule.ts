@@ -11,8 +11,9 @@ import { backoffDelay, type BackoffLimits } from './backoff.js';
  *   consul-template does: the remaining third is the app's window to switch credentials and our
  *   window to retry through a Vault outage before the old one lapses.
  * - interval (unleased KV): re-read at 90–100% of the refresh interval.
- * - rotation (static roles): re-read 0.25–2 s after the moment Vault rotates the password; sooner
- *   reads the old one again, later leaves the app holding a dead one.
+ * - rotation (static roles): re-read 1–3 s after the moment Vault rotates the password; sooner
+ *   reads the old one again (Vault rounds the ttl it reports to whole seconds), later leaves the
+ *   app holding a dead one.
  * - certificates are non-renewable leases over NotBefore→NotAfter, replaced in the secret's own
  *   window (rotate_fraction ± 0.05) rather than 60–70%.
  * - after a failure: retry the failed action with full-jitter backoff, never waiting past half of
@@ -58,8 +59,8 @@ export const FIRST_INTERVAL_WINDOW = Object.freeze({ from: 0.1, to: 1.0 });
 /** Where in the slack a non-urgent retry lands: late, so it replaces the next regular attempt
  * rather than adding to it (10,000 simulated agents through an outage: peak/mean 1.42× at 0.75,
  * 1.59× at 0.5, 16× with plain backoff). */
-export const ROTATION_DELAY = Object.freeze({ minMs: 250, maxMs: 2000 });
-/** A static role reported as due now (ttl 0: Vault's rotation is failing or late): look again in 5–7 s, not in a loop. */
+export const ROTATION_DELAY = Object.freeze({ minMs: 1000, maxMs: 3000 });
+/** A static role reported as due now (ttl 0: Vault's rotation is failing or late): look again in 6–8 s, not in a loop. */
 export const OVERDUE_ROTATION_MS = 5_000;
 export const SLACK_WINDOW = Object.freeze({ from: 0.75, to: 1.0 });
 

@@ -229,10 +229,12 @@ export class SecretWorker {
       return nextAction({ kind: 'rotation', since: lease.obtainedAt, ttlMs: lease.validity.until - lease.obtainedAt, renewable: false, capped: false, ...failure }, this.now(), this.random(), this.options.backoff);
     }
     if (lease.validity) {
-      const { from, until } = lease.validity;
+      const { until } = lease.validity;
       const window = this.options.source.rotateWindow;
-      // No wide first-rotation spread: NotBefore is backdated, so its early part is already past
-      // at issue, and rotate_fraction ± 0.05 spreads a fleet's certificates well enough.
+      // The lifetime counts from issue, not from NotBefore, which Vault backdates (30 s by
+      // default: half of a 40 s certificate's life would otherwise be gone at issue). No wide
+      // first-rotation spread either: rotate_fraction ± 0.05 spreads a fleet well enough.
+      const from = Math.max(lease.validity.from, lease.obtainedAt);
       const state = { kind: 'lease', since: from, ttlMs: Math.max(1, until - from), renewable: false, capped: false, ...(window ? { window } : {}), ...failure, first: false } as const;
       return nextAction(state, this.now(), this.random(), this.options.backoff);
     }

@@ -29,7 +29,7 @@ export function staticCredsSource(config: { name: string; mount: string; role: s
       const obtainedAt = now();
       const data = response.data;
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw refuse('without data');
-      const { ttl, username, password } = data;
+      const { ttl, username, password, ...rest } = data;
       if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) throw refuse('without a numeric ttl');
       if (typeof username !== 'string' || username === '') throw refuse('without a username');
       if (typeof password !== 'string' || password === '') {
@@ -41,7 +41,8 @@ export function staticCredsSource(config: { name: string; mount: string; role: s
         renewable: false,
         obtainedAt,
         validity: { from: obtainedAt, until: obtainedAt + ttl * 1000, rotate: 'after' },
-        data: data as Record<string, unknown>,
+        // Without ttl, which counts down on every read: the file changes only when the password does.
+        data: { username, password, ...rest } as Record<string, unknown>,
       };
     },
   };

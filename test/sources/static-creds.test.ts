@@ -96,6 +96,7 @@ describe('staticCredsSource with malformed answers', () => {
   it('uses the mount it is given', async () => {
     const lease = await answering({ username: 'u', password: 's3cret', ttl: 30, rotation_period: 60 });
     assert.deepEqual(lease.validity, { from: 1_000, until: 31_000, rotate: 'after' });
+    assert.deepEqual(lease.data, { username: 'u', password: 's3cret', rotation_period: 60 }, 'ttl counts down on every read: kept out of the file');
     assert.equal(fake.requests[0]?.headers['x-vault-token'], 't');
   });
 
