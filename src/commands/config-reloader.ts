@@ -60,6 +60,7 @@ export class ConfigReloader {
     try {
       const { config, templates } = await source.load();
       const restartNeeded = await agent.reload(config, templates);
+      for (const secret of config.secrets) recorder.declareSecret?.(secret.name, secret.kind);
       recorder.configReloaded('success');
       if (restartNeeded.length) logger.warn({ keys: restartNeeded, reason }, 'these settings changed but take effect only after a restart');
     } catch (error) {

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { DevContext } from './context.js';
 import { DurationError, parseDurationSeconds } from './durations.js';
 import { addRoute, type Call } from './route.js';
+import { listChildren } from './storage-list.js';
 import { SYSTEM_DEFAULT_TTL } from './ttl.js';
 import { badRequest, notFound, type Reply } from './vault-http.js';
 
@@ -28,20 +29,7 @@ export function addKv1Routes(router: Router, ctx: DevContext, mount = 'kv'): voi
     entries.set(key, structuredClone(call.body));
   };
 
-  // Vault lists the storage prefix: direct children, with sub-folders ending in "/".
-  const list = (call: Call): Reply => {
-    const raw = keyOf(call);
-    const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
-    const keys = new Set<string>();
-    for (const key of entries.keys()) {
-      if (!key.startsWith(prefix)) continue;
-      const rest = key.slice(prefix.length);
-      const slash = rest.indexOf('/');
-      keys.add(slash >= 0 ? rest.slice(0, slash + 1) : rest);
-    }
-    if (keys.size === 0) throw notFound();
-    return { data: { keys: [...keys].sort() } };
-  };
+  const list = (call: Call): Reply => listChildren(entries.keys(), keyOf(call));
 
   addRoute(router, ctx, `/${mount}{/*path}`, {
     mountType: 'kv',

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { DevContext } from './context.js';
 import { boolField, durationField, stringMap } from './fields.js';
 import { addRoute, type Call } from './route.js';
+import { listChildren } from './storage-list.js';
 import { badRequest, notFound, type Reply } from './vault-http.js';
 
 interface KvVersion {
@@ -127,19 +128,7 @@ export function addKv2Routes(router: Router, ctx: DevContext, mount = 'secret'):
     secret.updatedTime = ctx.now();
     secrets.set(key, secret);
   };
-  const listKeys = (call: Call): Reply => {
-    const raw = keyOf(call);
-    const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
-    const keys = new Set<string>();
-    for (const key of secrets.keys()) {
-      if (!key.startsWith(prefix)) continue;
-      const rest = key.slice(prefix.length);
-      const slash = rest.indexOf('/');
-      keys.add(slash >= 0 ? rest.slice(0, slash + 1) : rest);
-    }
-    if (keys.size === 0) throw notFound();
-    return { data: { keys: [...keys].sort() } };
-  };
+  const listKeys = (call: Call): Reply => listChildren(secrets.keys(), keyOf(call));
 
   const exists = (call: Call) => secrets.has(keyOf(call));
   addRoute(router, ctx, `/${mount}/data/*path`, {

@@ -70,6 +70,8 @@ export interface AgentRecorder extends MetricsRecorder {
   fileRead(file: string, result: EndpointReadResult): void;
   requestRefused(reason: EndpointRefusal): void;
   configReloaded(result: Result): void;
+  /** Creates a secret's counters at 0 (at start, and for secrets a reload adds) so rate() works from the first scrape. */
+  declareSecret?(name: string, engine: string): void;
 }
 
 /** For tests and for `vaultlet once` without a listener. */

@@ -14,7 +14,7 @@ describe('deploy/monitoring Grafana dashboard', function () {
     const titles = dashboard.panels.map((panel) => panel.title);
     for (const wanted of [
       'Secrets by time to expiry', 'Lease renewals', 'Rotations', 'Failures', 'Vault latency p99', 'Logins', 'Vault token time left', 'Unread secret versions', 'App read delay',
-      'Files not up to date', 'Stale files', 'On-change actions', 'Config reloads', 'Read endpoint reads',
+      'Files not up to date', 'Files: up to date (1) or stale (0)', 'On-change actions', 'Config reloads', 'Read endpoint reads',
     ]) {
       assert.ok(titles.includes(wanted), `a "${wanted}" panel`);
     }

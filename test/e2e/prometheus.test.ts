@@ -9,7 +9,8 @@ import { RULES_PATH } from '../deploy-monitoring/rules-file.js';
 
 const SECRETS = [
   { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' },
-  { name: 'app-config', kind: 'kv2', path: 'demo/config', file: 'config.json' },
+  // `true` stands in for the app's reload command: the action panels need a run to show.
+  { name: 'app-config', kind: 'kv2', path: 'demo/config', file: 'config.json', refresh_interval: '1s', on_change: [{ command: ['true'] }] },
 ];
 
 /** The one value of an instant query that must match exactly one series. */
@@ -29,7 +30,8 @@ describe('a real Prometheus server scraping a running agent', function () {
   before(async () => {
     // 3 s leases renewed at about 2/3 of their TTL: a renewal every ~2 s, capped only after a minute.
     vault = await startVaultFixture({ dbDefaultTtl: '3s', dbMaxTtl: '60s' });
-    agent = AgentProcess.start(['run', '--config', await vault.writeConfig(vault.config(SECRETS))]);
+    const config = vault.config(SECRETS, { read_endpoint: { host: '127.0.0.1', port: 0 }, actions: { debounce: '100ms' } });
+    agent = AgentProcess.start(['run', '--config', await vault.writeConfig(config)]);
     target = new URL(await agent.waitReady()).host;
     prometheus = await startPrometheus({ targets: [target], ruleFiles: [RULES_PATH] });
   });
@@ -95,7 +97,10 @@ describe('a real Prometheus server scraping a running agent', function () {
       const rules = groups.flatMap((g) => g.rules);
       return rules.length > 0 && rules.every((r) => r.health === 'ok') ? rules : undefined;
     });
-    assert.deepEqual(evaluated.map((r) => r.name), ['VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady', 'VaultletAppNotReadingRotatedSecret']);
+    assert.deepEqual(evaluated.map((r) => r.name), [
+      'VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady', 'VaultletAppNotReadingRotatedSecret',
+      'VaultletFileNotUpToDate', 'VaultletOnChangeActionFailing', 'VaultletConfigReloadFailing',
+    ]);
     for (const rule of evaluated) assert.ok(!rule.lastError, `${rule.name}: ${rule.lastError}`);
     // A 3 s lease is always under the 5-minute threshold: only the renewals keep that alert quiet.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -123,6 +128,26 @@ describe('a real Prometheus server scraping a running agent', function () {
 
   it('answers every dashboard query with data from the agent', async () => {
     const p = prometheus!;
+    // What the action and read-endpoint panels show: a new KV version (its on-change command
+    // runs), an exact read through the endpoint, and a request for a file that does not exist.
+    const written = await fetch(`${vault.server.url}/v1/secret/data/demo/config`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { api_key: 'a-newer-key' } }),
+    });
+    assert.equal(written.status, 200);
+    const endpoint = String((await agent!.waitForLog('serving the files on the read endpoint')).url);
+    assert.equal((await fetch(`${endpoint}/v1/files/db.json`)).status, 200);
+    assert.equal((await fetch(`${endpoint}/v1/files/nope.json`)).status, 404);
+    // The app reads the new version (its read delay series comes back at the next atime poll).
+    await agent!.waitForLog(/secret rotated/);
+    execFileSync('cat', [join(vault.secretsDir, 'config.json')], { stdio: 'ignore' });
+    // increase() and rate() need two samples of a series inside their window.
+    await p.waitFor('the action, endpoint and read-delay series', async () =>
+      (await p.query('increase(vaultlet_action_runs_total{result="success"}[10s])')).length === 1 &&
+      (await p.query('rate(vaultlet_action_duration_seconds_bucket[10s])')).length > 0 &&
+      (await p.query('increase(vaultlet_file_endpoint_refused_total[10s])')).length === 1 &&
+      (await p.query('vaultlet_secret_app_read_delay_seconds{secret="app-config"}')).length === 1, 20_000);
     const empty: string[] = [];
     for (const query of dashboardQueries()) {
       if (query.where.startsWith('variable')) continue;
