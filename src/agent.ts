@@ -3,8 +3,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { AccessTracker } from './access/access-tracker.js';
 import { readsUpdateAtime } from './access/atime-support.js';
-import { createContentVersioner } from './access/etag.js';
-import { ReadEndpoint, type ServedFile } from './access/read-endpoint.js';
+import { ReadEndpoint } from './access/read-endpoint.js';
 import { ActionRunner } from './actions/index.js';
 import { AuthHandler } from './auth/auth-handler.js';
 import { createAuthMethod } from './auth/method.js';
@@ -13,8 +12,10 @@ import type { Config } from './config/index.js';
 import { AbortedError } from './errors.js';
 import { FileSet } from './files/file-set.js';
 import type { FileStatus, OutputFile } from './files/output-file.js';
+import { servedFiles } from './files/served-files.js';
 import { describeError, type Logger } from './log.js';
 import type { BackoffLimits } from './lease/backoff.js';
+import { revokeAtShutdown } from './lease/revoke-at-shutdown.js';
 import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
 import { WorkerSet } from './lease/worker-set.js';
 import type { AgentRecorder, FileSnapshot, SecretSnapshot } from './metrics/recorder.js';
@@ -186,18 +187,7 @@ export class Agent {
 
   /** Serves the files on loopback and counts every read (see access/read-endpoint.ts). */
   private async startReadEndpoint(listen: { host: string; port: number }, signal: AbortSignal): Promise<void> {
-    const version = createContentVersioner();
-    const versions = new WeakMap<Buffer, string>();
-    const served = (name: string): ServedFile | undefined | 'not_ready' => {
-      const file = this.files.get(name);
-      if (!file) return undefined;
-      const current = file.current();
-      if (!current) return 'not_ready';
-      let tag = versions.get(current.bytes);
-      if (!tag) versions.set(current.bytes, (tag = version(current.bytes)));
-      return { bytes: current.bytes, version: tag, writtenAt: current.writtenAt };
-    };
-    this.endpoint = new ReadEndpoint({ ...listen, files: served, metrics: this.options.recorder, logger: this.options.logger, signal });
+    this.endpoint = new ReadEndpoint({ ...listen, files: servedFiles(this.files), metrics: this.options.recorder, logger: this.options.logger, signal });
     const { url } = await this.endpoint.start();
     this.watchers.push(this.endpoint);
     this.options.logger.info({ url }, 'serving the files on the read endpoint');
@@ -342,7 +332,6 @@ export class Agent {
   }
 
   private async shutdown({ revoke, gracePeriodMs }: { revoke: boolean; gracePeriodMs: number }): Promise<void> {
-    const { logger } = this.options;
     this.controller.abort();
     // A reload in progress finishes first (it sees the abort), so nothing is written after close().
     await this.reloading;
@@ -350,24 +339,7 @@ export class Agent {
     const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
     await this.actions.close(grace);
     if (revoke) {
-      const workers = this.workers;
-      const current = this.auth.current();
-      const tokenBeingRevoked = current?.owned ? current.token : undefined;
-      const results = await Promise.allSettled(workers.map((worker) => worker.revoke(grace, tokenBeingRevoked)));
-      results.forEach((result, index) => {
-        if (result.status === 'rejected') {
-          logger.warn({ secret: workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown (does the policy grant update on sys/leases/revoke?)');
-        }
-      });
-      let tokenRevoked = false;
-      try {
-        tokenRevoked = await this.auth.revoke(grace);
-        if (tokenRevoked) logger.info('revoked the Vault token');
-      } catch (error) {
-        logger.warn({ error: describeError(error) }, 'could not revoke the Vault token at shutdown; its leases stay until they expire');
-      }
-      const count = (outcome: string) => results.filter((r) => r.status === 'fulfilled' && r.value === outcome).length;
-      logger.info({ with_token: tokenRevoked ? count('with-token') : 0, explicitly: count('revoked') }, 'revoked leases');
+      const tokenRevoked = await revokeAtShutdown(this.workers, this.auth, this.options.logger, grace);
       // Nothing left to adopt; a stale file would only cost the next start some lookups.
       if (tokenRevoked) await this.state?.remove().catch(() => {});
       else await this.state?.flush();

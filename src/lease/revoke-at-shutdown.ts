@@ -1,0 +1,29 @@
+import type { AuthHandler } from '../auth/auth-handler.js';
+import { describeError, type Logger } from '../log.js';
+import type { SecretWorker } from './secret-worker.js';
+
+/**
+ * Gives everything back within the grace period: each lease obtained with an earlier token one by
+ * one, then the current token, with which Vault revokes every lease it created. Returns whether
+ * the token was revoked (then nothing is left for a restarted agent to adopt). Never throws.
+ */
+export async function revokeAtShutdown(workers: readonly SecretWorker[], auth: AuthHandler, logger: Logger, grace: AbortSignal): Promise<boolean> {
+  const current = auth.current();
+  const tokenBeingRevoked = current?.owned ? current.token : undefined;
+  const results = await Promise.allSettled(workers.map((worker) => worker.revoke(grace, tokenBeingRevoked)));
+  results.forEach((result, index) => {
+    if (result.status === 'rejected') {
+      logger.warn({ secret: workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown (does the policy grant update on sys/leases/revoke?)');
+    }
+  });
+  let tokenRevoked = false;
+  try {
+    tokenRevoked = await auth.revoke(grace);
+    if (tokenRevoked) logger.info('revoked the Vault token');
+  } catch (error) {
+    logger.warn({ error: describeError(error) }, 'could not revoke the Vault token at shutdown; its leases stay until they expire');
+  }
+  const count = (outcome: string) => results.filter((r) => r.status === 'fulfilled' && r.value === outcome).length;
+  logger.info({ with_token: tokenRevoked ? count('with-token') : 0, explicitly: count('revoked') }, 'revoked leases');
+  return tokenRevoked;
+}
