@@ -242,7 +242,8 @@ describe('AuthHandler', () => {
     const first = await auth.tokenFor(controller.signal);
     await writeFile(tokenPath, 'rotated-jwt');
     auth.invalidate(first, 'test');
-    await until(() => auth.current()?.token !== first, 'a new token', 2_000);
+    // Not just "current() differs": between the invalidation and the new login there is no token at all.
+    await until(() => auth.current() !== undefined && auth.current()!.token !== first, 'a new token', 2_000);
     assert.deepEqual(fake.requestsTo('POST', LOGIN).map((r) => (r.body as { jwt: string }).jwt), ['service-account-jwt', 'rotated-jwt']);
   });
 
