@@ -9,7 +9,7 @@ import { AuthHandler } from './auth/auth-handler.js';
 import { createAuthMethod } from './auth/method.js';
 import { tokenExpiresAt } from './auth/vault-token.js';
 import type { Config } from './config/index.js';
-import { AbortedError } from './errors.js';
+import { AbortedError, VaultletError } from './errors.js';
 import { FileSet } from './files/file-set.js';
 import type { FileStatus, OutputFile } from './files/output-file.js';
 import { servedFiles } from './files/served-files.js';
@@ -215,6 +215,9 @@ export class Agent {
     const both = AbortSignal.any([signal, this.controller.signal]);
     void this.auth.start(both);
     await Promise.all(this.workers.map((worker) => worker.writeOnce(both)));
+    // Every secret is in hand; a file that still could not be rendered fails the init container.
+    const unwritten = this.files.notReady();
+    if (unwritten.length) throw new VaultletError(`not every file could be written: ${unwritten.join('; ')}`);
     // A sidecar started after this init container adopts these leases instead of leasing anew.
     this.state?.schedule(() => this.snapshotState());
     await this.state?.flush();

@@ -32,6 +32,18 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
     assert.equal(vault.server.tokenCount(), 1);
   });
 
+  it('once exits 1 naming the file and template line when a template cannot be rendered, after writing the rest', async () => {
+    const broken = { ...KV, files: [{ file: 'config.env', format: 'env' }, { file: 'app.conf', template: 'key = {{data.api_key}}\nurl = {{data.no_such_key}}\n' }] };
+    delete (broken as Record<string, unknown>)['file'];
+    delete (broken as Record<string, unknown>)['format'];
+    const config = await vault.writeConfig(vault.config([broken], { listen: false }));
+    agent = AgentProcess.start(['once', '--config', config]);
+    assert.equal(await agent.wait(), 1, agent.describe());
+    assert.match(agent.stderr, /not every file could be written: file "app\.conf": template "app\.conf" line 2/);
+    assert.ok(!agent.stderr.includes('demo-kv-secret-1'), 'no secret value in the error');
+    assert.deepEqual((await readdir(vault.secretsDir)).filter((f) => !f.startsWith('.')), ['config.env']);
+  });
+
   it('once gives up with exit 1 after --timeout when Vault stays sealed, writing nothing', async () => {
     vault.server.faults.sealed = true;
     const config = await vault.writeConfig(vault.config([KV], { listen: false }));
