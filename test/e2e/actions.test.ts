@@ -96,7 +96,8 @@ describe('on-change actions observed by real processes and listeners (real agent
     await rotateKv();
     const saw = await agent!.waitFor('the command to run', () => readFile(marker, 'utf8').catch(() => undefined), 10_000);
     assert.equal(saw, path('config.env'));
-    assert.equal(await runs({ action: 'command:sh', result: 'success' }), 1);
+    // Counted when the command has exited, a moment after it wrote the marker.
+    await agent!.waitFor('the run counted', async () => (await runs({ action: 'command:sh', result: 'success' })) === 1, 3_000);
   });
 
   it('debounce: two files of one secret changing together run their shared action once, listing both', async () => {

@@ -69,9 +69,9 @@ describe('vaultlet run (real agent process against the dev server)', function ()
     assert.equal(JSON.parse(await readFile(file, 'utf8')).username, first, 'a renewal must not change the file');
     await agent!.waitFor('a rotated credential', async () => JSON.parse(await readFile(file, 'utf8')).username !== first, 15_000);
     assert.notEqual((await stat(file)).ino, firstInode, 'rotation replaces the file by rename');
-    const metrics = await agent!.metrics();
-    assert.ok((sample(metrics, 'vaultlet_secret_rotations_total', { secret: 'db', result: 'success' }) ?? 0) >= 1);
-    assert.equal(sample(metrics, 'vaultlet_ready'), 1);
+    // Counted once the write is complete (directory fsync included), a moment after the rename.
+    await agent!.waitFor('the rotation counted', async () => (sample(await agent!.metrics(), 'vaultlet_secret_rotations_total', { secret: 'db', result: 'success' }) ?? 0) >= 1, 2_000);
+    assert.equal(sample(await agent!.metrics(), 'vaultlet_ready'), 1);
     assert.equal(vault.server.leasesIssued('database/creds/demo'), 2, 'exactly one replacement lease, none wasted');
   });
 
