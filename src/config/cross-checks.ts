@@ -5,8 +5,9 @@ import { formatPath } from './issues.js';
  * reports every problem; a key of the wrong type is left to the schema and skipped here.
  */
 export function crossFieldIssues(document: unknown): string[] {
-  if (!isMapping(document) || !Array.isArray(document.secrets)) return [];
-  const issues: string[] = [];
+  if (!isMapping(document)) return [];
+  const issues: string[] = authIssues(document.auth);
+  if (!Array.isArray(document.secrets)) return issues;
   const nameOwners = new Map<string, number>();
   document.secrets.forEach((secret, index) => {
     if (!isMapping(secret)) return;
@@ -21,6 +22,17 @@ export function crossFieldIssues(document: unknown): string[] {
       issues.push(`${at('params')}: only allowed with method POST`);
     }
   });
+  return issues;
+}
+
+function authIssues(auth: unknown): string[] {
+  if (!isMapping(auth) || auth.method !== 'approle') return [];
+  const issues: string[] = [];
+  if (auth.secret_id_file === undefined) {
+    for (const key of ['secret_id_wrapped', 'remove_secret_id_file']) {
+      if (auth[key] === true) issues.push(`auth.${key}: needs secret_id_file`);
+    }
+  }
   return issues;
 }
 

@@ -142,6 +142,7 @@ describe('parseConfig', () => {
     ['static without role', (d) => { d.secrets[0] = { name: 'pg', kind: 'static' }; }, 'secrets[0].role: required'],
     ['jwt without role', (d) => { d.auth = { method: 'jwt' }; }, 'auth.role: required for method jwt'],
     ['approle without role_id_file', (d) => { d.auth = { method: 'approle' }; }, 'auth.role_id_file: required'],
+    ['wrapped secret_id without its file', (d) => { d.auth = { method: 'approle', role_id_file: '/r', secret_id_wrapped: true }; }, 'auth.secret_id_wrapped: needs secret_id_file'],
     ['read endpoint off loopback', (d) => { d.read_endpoint = { host: '0.0.0.0' }; }, 'read_endpoint.host: must be a loopback address'],
   ];
   for (const [title, change, expected] of errorRows) {
