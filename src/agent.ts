@@ -1,6 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { unlink } from 'node:fs/promises';
-import path from 'node:path';
 import { AccessTracker } from './access/access-tracker.js';
 import { readsUpdateAtime } from './access/atime-support.js';
 import { ReadEndpoint } from './access/read-endpoint.js';
@@ -245,13 +243,14 @@ export class Agent {
     const restartNeeded = settingsNeedingRestart(this.config, next);
     const previous = this.config;
     this.config = { ...next, ...Object.fromEntries(restartNeeded.map((key) => [key, previous[key]])) };
+    const before = new Map(this.files.all().map((file) => [file.name, file]));
     const dropped = this.files.configure(next.files, templates);
     const { added, removed } = this.workerSet.configure(next.secrets);
     // Stopped before any file is written, and their data forgotten: no file is rendered again
     // from a credential about to be revoked (a changed secret's files wait for its new data).
     await Promise.all(removed.map((worker) => this.workerSet.stop(worker)));
     for (const worker of removed) this.files.forget(worker.name);
-    for (const file of dropped) await this.removeFile(file);
+    for (const file of dropped) await this.removeFile(before.get(file)!);
     if (!signal.aborted) {
       await Promise.all(this.files.all().map((file) => this.files.refresh(file.name).catch((error: unknown) => {
         logger.warn({ file: file.name, error: describeError(error) }, 'could not write the file after the reload');
@@ -275,10 +274,12 @@ export class Agent {
     }
   }
 
-  private async removeFile(file: string): Promise<void> {
-    this.access.forget(file);
-    this.endpoint?.forget(file);
-    await unlink(path.join(this.config.output.directory, file)).catch(() => {});
+  private async removeFile(file: OutputFile): Promise<void> {
+    this.access.forget(file.name);
+    this.endpoint?.forget(file.name);
+    await file.remove().catch((error: unknown) => {
+      this.options.logger.warn({ file: file.name, error: describeError(error) }, 'could not remove a file dropped from the config');
+    });
   }
 
   readiness(): Readiness {

@@ -83,7 +83,6 @@ export class RenderError extends VaultletError {
   override readonly code: string = 'VAULTLET_RENDER';
 }
 
-/** Writing a secret file failed; the previous file, if any, is left in place. */
 /**
  * A user template failed to compile or render. Names the template and the line; the message
  * never quotes the data, only the template's own text position.
@@ -95,14 +94,7 @@ export class TemplateError extends RenderError {
   }
 }
 
-/** An on-change action (signal, HTTP call, command) failed or timed out. */
-export class ActionError extends VaultletError {
-  override readonly code = 'VAULTLET_ACTION';
-  constructor(readonly action: string, message: string, options?: { cause?: unknown }) {
-    super(`action ${action}: ${message}`, options);
-  }
-}
-
+/** Writing a secret file failed; the previous file, if any, is left in place. */
 export class SinkError extends VaultletError {
   override readonly code: string = 'VAULTLET_SINK';
   constructor(readonly file: string, message: string, options?: { cause?: unknown }) {

@@ -94,6 +94,11 @@ export class OutputFile {
     return this.served;
   }
 
+  /** Deletes the file when it is dropped from the config; a symlink or directory in its place is left alone. */
+  remove(): Promise<void> {
+    return this.sink.remove();
+  }
+
   status(): FileStatus {
     return {
       file: this.config.file,
