@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { KIND_ONLY_KEYS } from './schema.js';
 
 /** Turns zod issues into `key.path: problem` lines in the words a YAML author uses. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentSchema } from './schema.js';
 
 /** JSON Schema (draft 2020-12) of the YAML file as written, for editors and docs. */

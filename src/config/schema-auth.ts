@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, nonEmptyString, vaultPath } from './fields.js';
 
 /** The auth methods vaultlet logs in with; each names its own required keys. */

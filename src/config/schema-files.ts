@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, duration, fileMode, fileName, nonEmptyString, nonNegativeInteger } from './fields.js';
 
 /** What a secret file looks like on disk and whom to tell when it changes. */

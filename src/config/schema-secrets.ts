@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, vaultPath } from './fields.js';
 import { fileEntry, fileShape } from './schema-files.js';
 

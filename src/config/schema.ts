@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isLoopbackAddress } from '../access/loopback.js';
 import { absolutePath, duration, fileMode, nonEmptyString, nonNegativeInteger, vaultAddress } from './fields.js';
 import { authSchema } from './schema-auth.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { durationOrProblem } from '../config/duration.js';
 import { absolutePath, nonEmptyString, vaultAddress, vaultPath } from '../config/fields.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a restarted agent needs to carry on without leasing anew: its token, the tokens it
