@@ -1,12 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-
-/** The compiled CLI next to this file's compiled copy (<outDir>/bench/lib → <outDir>/src/cli.js). */
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+import { imageCommand, imageRuntime } from '../../test/support/image-runtime.js';
 
 /**
- * A real `vaultlet run` child process. Readiness is detected from its own log lines (event
+ * A real `vaultlet run` child process, run as the image runs it: the bundle, with the
+ * Dockerfile's Node flags and environment. Readiness is detected from its own log lines (event
  * driven, so timing is not rounded to a polling interval) and confirmed with GET /readyz.
  */
 export class BenchAgent {
@@ -19,7 +17,10 @@ export class BenchAgent {
   readonly exited: Promise<number | null>;
 
   constructor(configPath: string, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [...nodeArgs, CLI, 'run', '--config', configPath], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = spawn(process.execPath, [...nodeArgs, ...imageCommand(['run', '--config', configPath])], {
+      env: { PATH: process.env.PATH, ...imageRuntime().env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

@@ -57,7 +57,8 @@ async function runDemo(database: { cluster?: PostgresCluster; line: string }): P
   const configPath = join(base, 'vaultlet.yaml');
   await writeFile(configPath, demoConfigYaml({ vaultAddress: server.url, tokenPath, directory: secretsDir, port: Number(process.env.DEMO_METRICS_PORT ?? 0) }));
 
-  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+  // The bundle the image ships (dist/src/demo → dist/bundle), built by `npm run build`.
+  const cli = fileURLToPath(new URL('../../bundle/cli.js', import.meta.url));
   const agent = spawn(process.execPath, [cli, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   let metricsUrl: string | undefined;
   agent.stdout.setEncoding('utf8');

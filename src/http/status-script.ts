@@ -1,4 +1,4 @@
-import { appReadCell, formatAgo, formatDuration, leaseCell, secretCells, summaryItems } from './status-format.js';
+import { statusFormatters } from './status-format.js';
 
 /**
  * The page's only script: re-reads status.json every second and redraws, counting lease time
@@ -8,12 +8,7 @@ import { appReadCell, formatAgo, formatDuration, leaseCell, secretCells, summary
  */
 export const STATUS_SCRIPT = `(() => {
 'use strict';
-${formatDuration.toString()}
-${formatAgo.toString()}
-${leaseCell.toString()}
-${appReadCell.toString()}
-${secretCells.toString()}
-${summaryItems.toString()}
+const { formatDuration, secretCells, summaryItems } = (${statusFormatters.toString()})();
 const body = document.body;
 let view = JSON.parse(body.dataset.view);
 let offset = view.now - Date.now();

@@ -80,6 +80,8 @@ export function createTransport(config: VaultConfig): Transport {
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: !config.tlsSkipVerify, ...tls });
   const instance: AxiosInstance = axios.create({
+    // By name: the bundle (scripts/bundle.mjs) leaves axios's fetch adapter out.
+    adapter: 'http',
     validateStatus: () => true,
     timeout: config.requestTimeoutMs,
     httpAgent,

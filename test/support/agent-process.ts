@@ -1,7 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+import { imageCommand, imageRuntime } from './image-runtime.js';
 
 export interface LogLine {
   readonly level?: string;
@@ -28,13 +26,14 @@ export class AgentProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /** The bundled CLI with the image's Node flags and environment (the Dockerfile's). */
   static start(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-    return AgentProcess.spawn(process.execPath, [CLI, ...args], env);
+    return AgentProcess.spawn(process.execPath, imageCommand(args), env);
   }
 
   /** Any command that ends up exec-ing the CLI, e.g. through `sh -c 'ulimit -f 1; exec …'`. */
   static spawn(command: string, args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-    const child = spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: 'pipe' });
+    const child = spawn(command, args, { env: { PATH: process.env.PATH, ...imageRuntime().env, ...env }, stdio: 'pipe' });
     return new AgentProcess(child);
   }
 
