@@ -8,7 +8,8 @@ const TARGETS: Record<number, { rss?: number; anon?: number }> = { 100: { rss: 6
 
 /**
  * Steady-state memory with 1, 100 and 1,000 KV secrets (re-read hourly, token TTL 1 h, so
- * nothing happens while measuring), against an idle Node process; and, with 100 secrets, the
+ * nothing happens while measuring), the agent run as the image runs it, against an idle Node
+ * process without any flags; and, with 100 secrets, the
  * CPU used over an idle window, measured alongside the idle Node process in the same window.
  */
 export async function benchMemoryAndIdleCpu(context: BenchContext): Promise<Row[]> {

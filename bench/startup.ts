@@ -5,7 +5,8 @@ import type { BenchContext, Row } from './row.js';
 
 /**
  * Process start to 10 secrets written and /readyz 200, against `node -e 0` (spawn to exit),
- * runs interleaved so both see the same machine. Each agent run starts with an empty output
+ * runs interleaved so both see the same machine. The agent runs as the image runs it (the
+ * bundle, the Dockerfile's Node flags); the flags do not change `node -e 0`'s time. Each agent run starts with an empty output
  * directory (nothing to adopt) and is killed once ready.
  */
 export async function benchStartup(context: BenchContext): Promise<Row[]> {

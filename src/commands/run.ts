@@ -1,7 +1,6 @@
 import { Agent } from '../agent.js';
 import type { ConfigSource, LoadedConfig } from './config-source.js';
 import { ConfigReloader } from './config-reloader.js';
-import { createHttpApp } from '../http/app.js';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { createLogger, describeError } from '../log.js';
 import { PrometheusRecorder } from '../metrics/prometheus-recorder.js';
@@ -36,7 +35,10 @@ export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stop:
   const reloads = new AbortController();
   try {
     if (config.listen) {
-      const app = createHttpApp({ registry, readiness: () => agent.readiness(), status: () => agent.status() });
+      // express loads while the first Vault calls are under way; the port is bound at once.
+      const app = import('../http/app.js').then(({ createHttpApp }) =>
+        createHttpApp({ registry, readiness: () => agent.readiness(), status: () => agent.status() }),
+      );
       server = await startHttpServer(app, config.listen.host, config.listen.port);
       logger.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
     }

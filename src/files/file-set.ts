@@ -25,6 +25,8 @@ export interface FileSetOptions {
 export class FileSet {
   private readonly data = new Map<string, Lease>();
   private readonly files = new Map<string, OutputFile>();
+  /** The files drawn from each secret, rebuilt by configure(): publish() runs for every secret. */
+  private bySecret = new Map<string, OutputFile[]>();
   private readonly now: () => number;
 
   constructor(private readonly options: FileSetOptions) {
@@ -45,12 +47,20 @@ export class FileSet {
       if (existing) file.continueFrom(existing);
       this.files.set(config.file, file);
     }
+    this.bySecret = new Map();
+    for (const file of this.files.values()) {
+      for (const secret of file.config.secrets) {
+        const drawn = this.bySecret.get(secret);
+        if (drawn) drawn.push(file);
+        else this.bySecret.set(secret, [file]);
+      }
+    }
     return dropped;
   }
 
   /** The names of the files drawn from this secret. */
   filesOf(secret: string): string[] {
-    return [...this.files.values()].filter((file) => file.config.secrets.includes(secret)).map((file) => file.name);
+    return (this.bySecret.get(secret) ?? []).map((file) => file.name);
   }
 
   get(file: string): OutputFile | undefined {
@@ -73,7 +83,7 @@ export class FileSet {
    */
   async publish(secret: string, lease: Lease): Promise<{ changed: boolean }> {
     this.data.set(secret, lease);
-    const results = await Promise.allSettled(this.all().filter((file) => file.config.secrets.includes(secret)).map((file) => this.write(file)));
+    const results = await Promise.allSettled((this.bySecret.get(secret) ?? []).map((file) => this.write(file)));
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     return { changed: results.some((result) => result.status === 'fulfilled' && result.value) };

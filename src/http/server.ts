@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
 import { AbortedError, VaultletError } from '../errors.js';
 
 export interface HttpServer {
@@ -13,15 +12,29 @@ export interface HttpServer {
 /** In-flight scrapes get this long to finish before their sockets are cut. */
 const CLOSE_GRACE_MS = 2000;
 
-/** Listens on host:port and resolves once accepting; closes itself when `signal` aborts. */
+/**
+ * Listens on host:port and resolves once accepting; closes itself when `signal` aborts. `app` may
+ * still be loading: the port is taken (and a clash reported) at once, and requests wait for it.
+ */
 export async function startHttpServer(
-  app: express.Express,
+  app: RequestListener | Promise<RequestListener>,
   host: string,
   port: number,
   signal?: AbortSignal,
 ): Promise<HttpServer> {
   if (signal?.aborted) throw new AbortedError(`HTTP server on ${hostPort(host, port)} not started: shutting down`);
-  const server = createServer(app);
+  const loaded = Promise.resolve(app);
+  // A rejected app is answered per request (below); it must not also be an unhandled rejection.
+  loaded.catch(() => {});
+  const server = createServer((request, response) => {
+    loaded.then(
+      (handle) => handle(request, response),
+      () => {
+        response.statusCode = 500;
+        response.end();
+      },
+    );
+  });
   await listen(server, host, port);
 
   let closing: Promise<void> | undefined;
