@@ -13,7 +13,17 @@ interface Tracked {
   readonly ino: number;
   readonly writtenAt: number;
   readAt?: number;
+  checkedAt?: number;
 }
+
+/**
+ * A version is looked at on every poll while new (an app picks up a rotation within seconds or
+ * not at all), then once a minute: the read time comes from atime, so looking less often delays
+ * when a late read is seen, never what time it is recorded at. An idle agent whose files nobody
+ * reads would otherwise spend most of its CPU on these lstat calls (bench/).
+ */
+export const RECENT_VERSION_MS = 5 * 60_000;
+export const LATE_LOOK_MS = 60_000;
 
 /**
  * Watches atime to tell whether the app has read each secret file since it was last written.
@@ -50,11 +60,14 @@ export class AccessTracker {
     this.files.delete(secret);
   }
 
-  /** Looks at every file once; cheap enough to run every few seconds. */
-  async refresh(): Promise<void> {
+  /** Looks at every unread file that is due (see RECENT_VERSION_MS); run every few seconds. */
+  async refresh(now = Date.now()): Promise<void> {
     await Promise.all(
       [...this.files.values()].map(async (file) => {
         if (file.readAt !== undefined) return;
+        const recent = now - file.writtenAt < RECENT_VERSION_MS;
+        if (!recent && file.checkedAt !== undefined && now - file.checkedAt < LATE_LOOK_MS) return;
+        file.checkedAt = now;
         const stats = await fs.lstat(file.path).catch(() => undefined);
         if (!stats || stats.ino !== file.ino) return; // replaced or gone: the next write re-tracks it
         file.readAt = readIn(stats).readAt;

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AccessTracker } from '../../src/access/access-tracker.js';
+import { AccessTracker, LATE_LOOK_MS, RECENT_VERSION_MS } from '../../src/access/access-tracker.js';
 import { readsUpdateAtime } from '../../src/access/atime-support.js';
 import { AtomicFileSink } from '../../src/render/atomic-file-sink.js';
 
@@ -38,6 +38,22 @@ describe('access/AccessTracker (real files, reads by another process)', () => {
     await tracker.refresh();
     const read = tracker.access('db');
     assert.ok(read?.readAt !== undefined && read.readAt > read.writtenAt, 'the cat was seen');
+  });
+
+  it('looks at a version unread for over RECENT_VERSION_MS once a LATE_LOOK_MS, and records the read time from atime', async () => {
+    // Bytes no other test writes: the sink leaves a file with the same bytes (and atime) alone.
+    await sink.write(Buffer.from('{"password":"late"}'));
+    await tracker.written('db', sink.path);
+    const writtenAt = tracker.access('db')!.writtenAt;
+    const late = writtenAt + RECENT_VERSION_MS + 1000;
+    await tracker.refresh(late);
+    await pause(20);
+    await run('cat', [sink.path]);
+    await tracker.refresh(late + LATE_LOOK_MS - 1);
+    assert.equal(tracker.access('db')?.readAt, undefined, 'looked again before LATE_LOOK_MS had passed');
+    await tracker.refresh(late + LATE_LOOK_MS);
+    const read = tracker.access('db');
+    assert.ok(read?.readAt !== undefined && read.readAt > writtenAt && read.readAt < Date.now() + 1, 'the read, at the time atime says');
   });
 
   it('a new version starts unread again', async () => {

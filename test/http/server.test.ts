@@ -74,6 +74,34 @@ describe('startHttpServer', () => {
     await server.close();
   });
 
+  it('takes the port at once and holds requests until an app still loading is ready', async () => {
+    let ready!: (app: express.Express) => void;
+    const loading = new Promise<express.Express>((resolve) => (ready = resolve));
+    const server = await startHttpServer(loading, '127.0.0.1', 0);
+    try {
+      const answer = fetch(server.url).then((response) => response.text());
+      const early = await Promise.race([answer, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200))]);
+      assert.equal(early, 'still waiting');
+      ready(helloApp());
+      assert.equal(await answer, 'hello');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a bare 500 when the app fails to load, and keeps listening', async () => {
+    const server = await startHttpServer(Promise.reject(new Error('chunk missing')), '127.0.0.1', 0);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(server.url);
+        assert.equal(response.status, 500);
+        assert.equal(await response.text(), '');
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('does not start when the signal has already aborted', async () => {
     await assert.rejects(startHttpServer(helloApp(), '127.0.0.1', 0, AbortSignal.abort()), AbortedError);
   });
