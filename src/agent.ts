@@ -192,7 +192,7 @@ export class Agent {
       logger.info({ directory: config.output.directory }, 'the output mount does not update atime (noatime): app reads cannot be seen');
       return;
     }
-    const poll = setInterval(() => void this.access.refresh(), ACCESS_POLL_MS);
+    const poll = setInterval(() => this.access.refresh(), ACCESS_POLL_MS);
     poll.unref();
     signal.addEventListener('abort', () => clearInterval(poll), { once: true });
   }

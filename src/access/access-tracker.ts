@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs, type Stats } from 'node:fs';
 
 /** What is known of the app reading one secret file. */
 export interface FileAccess {
@@ -60,24 +60,35 @@ export class AccessTracker {
     this.files.delete(secret);
   }
 
-  /** Looks at every unread file that is due (see RECENT_VERSION_MS); run every few seconds. */
-  async refresh(now = Date.now()): Promise<void> {
-    await Promise.all(
-      [...this.files.values()].map(async (file) => {
-        if (file.readAt !== undefined) return;
-        const recent = now - file.writtenAt < RECENT_VERSION_MS;
-        if (!recent && file.checkedAt !== undefined && now - file.checkedAt < LATE_LOOK_MS) return;
-        file.checkedAt = now;
-        const stats = await fs.lstat(file.path).catch(() => undefined);
-        if (!stats || stats.ino !== file.ino) return; // replaced or gone: the next write re-tracks it
-        file.readAt = readIn(stats).readAt;
-      }),
-    );
+  /**
+   * Looks at every unread file that is due (see RECENT_VERSION_MS); run every few seconds. The
+   * files are on an in-memory volume, so a synchronous lstat is a few microseconds and costs a
+   * quarter of the CPU of the promise, thread-pool hop and callback of an asynchronous one.
+   */
+  refresh(now = Date.now()): void {
+    for (const file of this.files.values()) {
+      if (file.readAt !== undefined) continue;
+      const recent = now - file.writtenAt < RECENT_VERSION_MS;
+      if (!recent && file.checkedAt !== undefined && now - file.checkedAt < LATE_LOOK_MS) continue;
+      file.checkedAt = now;
+      const stats = lstatOrUndefined(file.path);
+      if (!stats || stats.ino !== file.ino) continue; // replaced or gone: the next write re-tracks it
+      file.readAt = readIn(stats).readAt;
+    }
   }
 
   access(secret: string): FileAccess | undefined {
     const file = this.files.get(secret);
     return file ? { writtenAt: file.writtenAt, readAt: file.readAt } : undefined;
+  }
+}
+
+/** Any failure (gone, a directory in the way, no permission) means "nothing to see this time". */
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }
 

@@ -30,12 +30,12 @@ describe('access/AccessTracker (real files, reads by another process)', () => {
   it('sees no read right after a write, then the first read by another process', async () => {
     await sink.write(Buffer.from('{"password":"v1"}'));
     await tracker.written('db', sink.path);
-    await tracker.refresh();
+    tracker.refresh();
     const written = tracker.access('db');
     assert.ok(written && written.readAt === undefined, 'unread right after the write');
     await pause(20);
     await run('cat', [sink.path]);
-    await tracker.refresh();
+    tracker.refresh();
     const read = tracker.access('db');
     assert.ok(read?.readAt !== undefined && read.readAt > read.writtenAt, 'the cat was seen');
   });
@@ -46,12 +46,12 @@ describe('access/AccessTracker (real files, reads by another process)', () => {
     await tracker.written('db', sink.path);
     const writtenAt = tracker.access('db')!.writtenAt;
     const late = writtenAt + RECENT_VERSION_MS + 1000;
-    await tracker.refresh(late);
+    tracker.refresh(late);
     await pause(20);
     await run('cat', [sink.path]);
-    await tracker.refresh(late + LATE_LOOK_MS - 1);
+    tracker.refresh(late + LATE_LOOK_MS - 1);
     assert.equal(tracker.access('db')?.readAt, undefined, 'looked again before LATE_LOOK_MS had passed');
-    await tracker.refresh(late + LATE_LOOK_MS);
+    tracker.refresh(late + LATE_LOOK_MS);
     const read = tracker.access('db');
     assert.ok(read?.readAt !== undefined && read.readAt > writtenAt && read.readAt < Date.now() + 1, 'the read, at the time atime says');
   });
@@ -61,12 +61,12 @@ describe('access/AccessTracker (real files, reads by another process)', () => {
     await tracker.written('db', sink.path);
     await pause(20);
     await run('cat', [sink.path]);
-    await tracker.refresh();
+    tracker.refresh();
     assert.ok(tracker.access('db')?.readAt);
     await pause(20);
     await sink.write(Buffer.from('{"password":"v2"}'));
     await tracker.written('db', sink.path);
-    await tracker.refresh();
+    tracker.refresh();
     assert.equal(tracker.access('db')?.readAt, undefined);
   });
 
@@ -76,7 +76,7 @@ describe('access/AccessTracker (real files, reads by another process)', () => {
     await pause(20);
     const fresh = new AtomicFileSink({ directory: dir, file: 'db.json', mode: 0o400 });
     assert.deepEqual(await fresh.write(Buffer.from('{"password":"v1"}')), { changed: false });
-    await tracker.refresh();
+    tracker.refresh();
     assert.equal(tracker.access('db')?.readAt, undefined);
   });
 
