@@ -168,6 +168,8 @@ export class Agent {
     this.access.enable(await readsUpdateAtime(config.output.directory));
     const signal = this.controller.signal;
     this.started = true;
+    // Before any Vault call, like the main HTTP server: a port clash stops the agent here.
+    if (config.readEndpoint) await this.startReadEndpoint(config.readEndpoint, signal);
     this.firstWrites = new FirstWrites(this.files.all().map((file) => file.name));
     this.tasks.push(this.resume(signal));
     // The app waits for its files, not for the watchers that guard them: setting those up (a
@@ -183,7 +185,6 @@ export class Agent {
       logger,
       signal,
     });
-    if (config.readEndpoint) await this.startReadEndpoint(config.readEndpoint, signal);
     const credentials = new CredentialWatcher({ file: this.auth.credentialFile, onChange: () => this.auth.credentialsChanged(), logger, signal });
     await Promise.all([output.start(), credentials.start()]);
     this.watchers.push(output, credentials);

@@ -39,6 +39,8 @@ export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stop:
       const app = import('../http/app.js').then(({ createHttpApp }) =>
         createHttpApp({ registry, readiness: () => agent.readiness(), status: () => agent.status() }),
       );
+      // The server answers 500 to every request then; the log says why, once.
+      void app.catch((error: unknown) => logger.error({ error: describeError(error) }, 'the HTTP endpoints could not be loaded'));
       server = await startHttpServer(app, config.listen.host, config.listen.port);
       logger.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
     }
