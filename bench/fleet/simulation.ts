@@ -179,6 +179,8 @@ export function simulateFleet(options: FleetOptions): FleetResult {
     }
     if (!renew) {
       leasesCreated++;
+      // A replacement, like a KV re-read: SecretWorker is settled after it (no first-read spread).
+      if (entity.held) entity.cycles++;
       const ttl = Math.min(options.leaseTtlMs, options.leaseMaxTtlMs > 0 ? options.leaseMaxTtlMs : Number.POSITIVE_INFINITY);
       Object.assign(entity, { held: true, since: t, issuedAt: t, ttlMs: ttl, grantedTtlMs: ttl, renewable: entity.kind === 'renewable', capped: false });
       return schedule(id, t);

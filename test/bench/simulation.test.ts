@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventQueue } from '../../bench/fleet/event-queue.js';
 import { seededRandom } from '../../bench/fleet/random.js';
 import { summariseRates } from '../../bench/fleet/rates.js';
-import { AGENT_DEFAULTS } from '../../bench/fleet/scenarios.js';
+import { AGENT_DEFAULTS, requestsPerSecretHour } from '../../bench/fleet/scenarios.js';
 import { simulateFleet, type FleetOptions } from '../../bench/fleet/simulation.js';
 import { nextAction } from '../../src/lease/schedule.js';
 
@@ -58,6 +58,12 @@ describe('bench: fleet simulation bookkeeping', () => {
     // Reads at 0, 0.65, 1.3 and 1.95 h.
     assert.equal(result.byKind.lease_read, 400);
     assert.equal(result.byKind.lease_renew, 0);
+  });
+
+  it('only the first replacement of a non-renewable lease is spread wide: later ones come at 60–70% of the TTL, as SecretWorker does', () => {
+    // With every replacement in the first-read window (10–70%) this was 2.5 per hour.
+    const perHour = requestsPerSecretHour('nonrenewable', { leaseTtlMs: HOUR, leaseMaxTtlMs: HOUR });
+    assert.ok(perHour > 1 / 0.7 && perHour < 1 / 0.6 + 0.1, `${perHour.toFixed(2)} per hour`);
   });
 
   it('during an outage every request fails, each failed call is tried 1 + max_retries times, and the agent recovers after it', () => {
