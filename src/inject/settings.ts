@@ -43,8 +43,8 @@ const settingsSchema = z.strictObject({
   once_timeout: z.string().refine((value) => typeof durationOrProblem(value) === 'number', 'must be a duration like "2m"').default('2m'),
   resources: z.strictObject({
     // From bench/: about 82 MiB RSS with one secret, 103 MiB with 100, 148 MiB with 1,000.
-    requests: z.strictObject({ cpu: quantity().default('10m'), memory: quantity().default('96Mi') }).prefault({}),
-    limits: z.strictObject({ cpu: quantity().optional(), memory: quantity().default('160Mi') }).prefault({}),
+    requests: z.strictObject({ cpu: quantity().default('10m'), memory: quantity().default('64Mi') }).prefault({}),
+    limits: z.strictObject({ cpu: quantity().optional(), memory: quantity().default('128Mi') }).prefault({}),
   }).prefault({}),
 });
 

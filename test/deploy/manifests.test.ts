@@ -119,7 +119,7 @@ describe('deploy/ manifests', () => {
 function assertHardenedNativeSidecar(sidecar: Spec): void {
   assert.equal(sidecar.restartPolicy, 'Always', 'native sidecar');
   assert.equal(sidecar.startupProbe.httpGet.path, '/readyz');
-  assert.deepEqual(sidecar.resources, { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '160Mi' } });
+  assert.deepEqual(sidecar.resources, { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } });
   const security = sidecar.securityContext;
   assert.equal(security.allowPrivilegeEscalation, false);
   assert.equal(security.readOnlyRootFilesystem, true);

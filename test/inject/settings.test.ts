@@ -12,9 +12,9 @@ import { silentLogger } from '../../src/log.js';
 import { appPod, BASIC_ANNOTATIONS } from './fixtures.js';
 
 describe('injector settings', () => {
-  it('defaults match the documented sidecar: 10m/96Mi requests, 160Mi limit, native sidecars', () => {
+  it('defaults match the documented sidecar: 10m/64Mi requests, 128Mi limit, native sidecars', () => {
     const settings = parseInjectorSettings('', 'test');
-    assert.deepEqual(settings.resources, { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '160Mi' } });
+    assert.deepEqual(settings.resources, { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } });
     assert.equal(settings.native_sidecar, true);
     assert.equal(settings.auth.audience, 'vault');
     assert.deepEqual([settings.auth.default_method, settings.auth.mount, settings.auth.jwt_mount], ['kubernetes', 'kubernetes', 'jwt']);

@@ -79,7 +79,7 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
           image: 'vaultlet:test',
           args: ['run', '--config-env', 'VAULTLET_CONFIG'],
           env: [{ name: 'VAULTLET_CONFIG', value: sidecar.env![0]!.value! }],
-          resources: { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '160Mi' } },
+          resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
           securityContext: {
             runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
             capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
