@@ -188,7 +188,9 @@ export class Agent {
     const credentials = new CredentialWatcher({ file: this.auth.credentialFile, onChange: () => this.auth.credentialsChanged(), logger, signal });
     await Promise.all([output.start(), credentials.start()]);
     this.watchers.push(output, credentials);
-    for (const file of this.files.all()) void this.restore(file.name);
+    // Only files already written: one still waiting for Vault is written by its worker, and
+    // writing it here would be logged as a restore.
+    for (const file of this.files.all()) if (file.written) void this.restore(file.name);
     if (!this.access.enabled) {
       logger.info({ directory: config.output.directory }, 'the output mount does not update atime (noatime): app reads cannot be seen');
       return;

@@ -16,9 +16,9 @@ export class BenchAgent {
   private readonly listeners = new Set<() => void>();
   readonly exited: Promise<number | null>;
 
-  constructor(configPath: string, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [...nodeArgs, ...imageCommand(['run', '--config', configPath])], {
-      env: { PATH: process.env.PATH, ...imageRuntime().env, ...env },
+  constructor(configPath: string) {
+    this.child = spawn(process.execPath, imageCommand(['run', '--config', configPath]), {
+      env: { PATH: process.env.PATH, ...imageRuntime().env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child.stdout!.setEncoding('utf8');
