@@ -306,7 +306,11 @@ describe('fault matrix: vaultlet run against a failing Vault and a hostile disk'
     server.revokeLease(leaseId!);
 
     await agent.waitFor('a new credential', async () => (await username(dbFile)) !== first, 10_000);
-    const metrics = await agent.metrics();
+    // The rotation is counted after the rename and the directory fsync, a moment after the file changes.
+    const metrics = await agent.waitFor('the rotation counted', async () => {
+      const text = await agent.metrics();
+      return metric(text, 'vaultlet_secret_rotations_total', { secret: 'db', result: 'success' }) >= 1 && text;
+    }, 3_000);
     assert.ok(requestsWith(metrics, 'lease_renew', '400') >= 1, 'the refused renewal shows in /metrics');
     assert.ok(metric(metrics, 'vaultlet_secret_rotations_total', { secret: 'db', result: 'success' }) >= 1);
     assert.equal(logins(metrics), 1);
