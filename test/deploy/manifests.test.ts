@@ -28,7 +28,7 @@ describe('deploy/ manifests', () => {
     const listed = new Set<string>();
     for (const file of (await yamlFiles()).filter((name) => name.endsWith('kustomization.yaml'))) {
       const [kustomization] = await documentsOf(file);
-      const entries = [...((kustomization!.resources as string[] | undefined) ?? []), ...((kustomization!.patches as Array<{ path: string }> | undefined) ?? []).map((patch) => patch.path)];
+      const entries = [...((kustomization!.resources as string[] | undefined) ?? []), ...((kustomization!.patches as Array<{ path?: string }> | undefined) ?? []).flatMap((patch) => (patch.path === undefined ? [] : [patch.path]))];
       assert.ok(entries.length > 0, `${file} lists something`);
       for (const entry of entries) {
         const target = join(dirname(file), entry);
