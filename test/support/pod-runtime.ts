@@ -108,12 +108,12 @@ export class PodRuntime {
     ];
   }
 
-  /** Runs the agent container's `vaultlet` command (its args) as the container's user. */
-  startAgent(name: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
+  /** Runs `vaultlet` as the agent container would (its args, unless given others), as its user. */
+  startAgent(name: string, args?: readonly string[]): AgentProcess {
     const container = this.container(name);
     const { nodeFlags } = imageRuntime();
-    return AgentProcess.spawn('setpriv', [...this.identityArgs(container), process.execPath, ...nodeFlags, this.cli, ...(container.args ?? [])], {
-      ...env, VAULTLET_CONFIG: this.agentConfig(container),
+    return AgentProcess.spawn('setpriv', [...this.identityArgs(container), process.execPath, ...nodeFlags, this.cli, ...(args ?? container.args ?? [])], {
+      VAULTLET_CONFIG: this.agentConfig(container),
     });
   }
 
