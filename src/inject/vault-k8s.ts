@@ -124,9 +124,8 @@ export function fromVaultK8s(annotations: Readonly<Record<string, string>>, mode
     else if (name.startsWith('agent-inject-secret-')) secret(name.slice('agent-inject-secret-'.length), value);
     else if (name === 'agent-pre-populate-only') put('mode', goBool(value) ? 'once' : 'sidecar', name);
     else if (name === 'agent-init-first') put('init-first', String(goBool(value) ?? value), name);
-    else if (name === 'agent-inject-default-template') {
-      if (value.toLowerCase() !== 'json') warnings.push(`${key}: vaultlet writes JSON, not Go's map syntax; check what the app parses`);
-    } else if (name === 'auth-type') {
+    else if (name === 'agent-inject-default-template') continue;
+    else if (name === 'auth-type') {
       if (value !== 'kubernetes') unsupported.push(`${key}: only the kubernetes auth type maps to vaultlet's (got "${value.slice(0, 20)}")`);
     } else if (name === 'ca-cert' || name === 'tls-secret') continue;
     else if (IGNORED[name] !== undefined) warnings.push(`${key}: ignored (${IGNORED[name]})`);
@@ -134,6 +133,10 @@ export function fromVaultK8s(annotations: Readonly<Record<string, string>>, mode
       const reason = UNSUPPORTED.find(([pattern]) => pattern.test(name))?.[1] ?? 'not a vault-k8s annotation vaultlet knows';
       unsupported.push(`${key}: ${reason}`);
     }
+  }
+  // vault-k8s's default template prints Go's map syntax; vaultlet writes JSON (KV v2: the data alone).
+  if ((get('agent-inject-default-template') ?? 'map').toLowerCase() !== 'json') {
+    warnings.push(`${VAULT_K8S_PREFIX}agent-inject-default-template: files are written as JSON, not Go's map syntax; check what the app parses`);
   }
   // vault-k8s puts the init container after the pod's own unless told otherwise.
   if (get('agent-init-first') === undefined) out[`${PREFIX}init-first`] = 'false';
