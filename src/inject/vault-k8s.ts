@@ -36,7 +36,7 @@ export interface Translation {
 }
 
 /** Pod-wide annotations with a vaultlet.io equivalent (the value is carried over as it is). */
-const SAME: Readonly<Record<string, string>> = {
+export const SAME: Readonly<Record<string, string>> = {
   role: 'role',
   namespace: 'vault-namespace',
   'auth-path': 'auth-mount',
@@ -51,7 +51,7 @@ const SAME: Readonly<Record<string, string>> = {
 };
 
 /** Tuning of Vault Agent itself, with nothing to tune in vaultlet or a fixed vaultlet behaviour. */
-const IGNORED: Readonly<Record<string, string>> = {
+export const IGNORED: Readonly<Record<string, string>> = {
   'agent-image': 'vaultlet runs its own image (the injector\'s `image`)',
   'agent-request-namespace': 'set by vault-k8s for itself',
   'agent-pre-populate': 'vaultlet always writes the files before the app starts',

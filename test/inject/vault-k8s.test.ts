@@ -5,6 +5,9 @@ import { parseConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { mutatePod } from '../../src/inject/patch.js';
 import { parseInjectorSettings } from '../../src/inject/settings.js';
+import { IGNORED, SAME } from '../../src/inject/vault-k8s.js';
+import { readFile } from 'node:fs/promises';
+import { repoPath } from '../support/repo-root.js';
 import { appPod } from './fixtures.js';
 
 const settingsFor = (mode: string) => parseInjectorSettings(`vault_k8s_annotations: ${mode}\n`, 'test');
@@ -74,5 +77,15 @@ describe('inject: vault.hashicorp.com annotations (vault-k8s), when the injector
     const own = mutatePod(appPod({ ...VAULT_K8S, 'vaultlet.io/inject': 'false' }), settingsFor('alongside'));
     assert.equal(own.action, 'skip');
     assert.equal(mutatePod(appPod({ ...VAULT_K8S, 'vault.hashicorp.com/agent-inject': 'false' }), settingsFor('instead')).action, 'skip');
+  });
+
+  it('docs/migrating.md names every annotation the injector translates or ignores, with its vaultlet equivalent', async () => {
+    const doc = await readFile(repoPath('docs', 'migrating.md'), 'utf8');
+    for (const [from, to] of Object.entries(SAME)) {
+      const row = doc.split('\n').find((line) => line.startsWith('|') && line.includes(`\`${from}\``));
+      assert.ok(row, `${from} has a row`);
+      assert.ok(row.includes(`vaultlet.io/${to}`) || row.includes(`\`${to}\``) || row.includes(`-${to.split('-').at(-1)}\``), `${from} → ${to}: ${row}`);
+    }
+    for (const name of Object.keys(IGNORED)) assert.ok(doc.includes(`\`${name}\``), `${name} is documented`);
   });
 });
