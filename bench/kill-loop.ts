@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { imageCommand, imageRuntime } from '../test/support/image-runtime.js';
@@ -102,15 +102,16 @@ export interface KillLoopResult {
 
 const TEMP = /^\.(.+)\.tmp-[0-9a-f]+$/;
 
-async function tempFiles(dir: string): Promise<Array<{ path: string; mode: number; target: string }>> {
+/** Temp files in the output directory and the state file's directory, with the file each stands for. */
+async function tempFiles(dirs: readonly string[]): Promise<Array<{ path: string; mode: number; target: string }>> {
   const found = [];
-  for (const sub of ['', '.vaultlet']) {
-    const names = await readdir(join(dir, sub)).catch(() => [] as string[]);
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
       const match = TEMP.exec(name);
       if (!match) continue;
-      const stats = await lstat(join(dir, sub, name)).catch(() => undefined);
-      if (stats) found.push({ path: join(sub, name), mode: stats.mode & 0o777, target: match[1]! });
+      const stats = await lstat(join(dir, name)).catch(() => undefined);
+      if (stats) found.push({ path: join(dir, name), mode: stats.mode & 0o777, target: join(dir, match[1]!) });
     }
   }
   return found;
@@ -209,11 +210,11 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
     await readerExited;
   }
   result.reader = JSON.parse(readerOutput.trim() || '{"reads":0,"problems":["the reader printed nothing"]}') as ReaderReport;
-  const temps = await tempFiles(dir);
+  const temps = await tempFiles([dir, dirname(vault.stateFile)]);
   result.leftoverTempFiles = temps.length;
   for (const temp of temps) {
-    result.tempFilesByTarget[temp.target] = (result.tempFilesByTarget[temp.target] ?? 0) + 1;
-    const target = await lstat(join(dir, temp.path.startsWith('.vaultlet') ? '.vaultlet' : '', temp.target)).catch(() => undefined);
+    result.tempFilesByTarget[basename(temp.target)] = (result.tempFilesByTarget[basename(temp.target)] ?? 0) + 1;
+    const target = await lstat(temp.target).catch(() => undefined);
     const targetMode = target ? target.mode & 0o777 : 0o400;
     if ((temp.mode & ~targetMode) !== 0) result.widerTempFiles.push(`${temp.path} (${temp.mode.toString(8)} > ${targetMode.toString(8)})`);
   }

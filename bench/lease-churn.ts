@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BenchAgent, sleep } from './lib/bench-agent.js';
 import { startBenchVault, type BenchVaultOptions } from './lib/bench-vault.js';
 import type { BenchContext, Row } from './row.js';
@@ -24,7 +23,7 @@ async function restarts(context: BenchContext): Promise<Row> {
     const config = await vault.writeConfig({ directory, secrets: LEASED('bench-renew') });
     let agent = new BenchAgent(config);
     await agent.readyAfter(3);
-    await waitForFile(join(directory, '.vaultlet', 'state.json'));
+    await waitForFile(`${directory}-state/state.json`);
     await sleep(500);
     await agent.kill('SIGKILL');
     const before = { leases: vault.server.leasesIssued('database/creds/bench-renew'), logins: logins(vault.server.requests) };

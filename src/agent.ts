@@ -147,6 +147,8 @@ export class Agent {
    * restarted or crash-looping agent does not mint new credentials. Then runs normally.
    */
   private async resume(signal: AbortSignal): Promise<void> {
+    // Said once at start, as info: a restart then logs in and leases anew, which is safe but costs credentials.
+    if (!this.state) this.options.logger.info('no state.file configured: a restarted agent logs in and leases every secret anew');
     const saved = await this.state?.read();
     const usable = saved && saved.identity === this.identity ? saved : undefined;
     if (saved && !usable) this.options.logger.info('the state file belongs to another Vault or role; not adopting it');

@@ -79,6 +79,8 @@ export async function startBenchVault(options: BenchVaultOptions = {}): Promise<
         output: { directory },
         secrets,
         listen: { host: '127.0.0.1', port: 0 },
+        // Beside the output directory, never in it (the config refuses that).
+        state: { file: `${directory}-state/state.json` },
         shutdown: { revoke: false, grace_period: '1s' },
         log: { level: logLevel ?? 'info' },
       }));

@@ -2,9 +2,10 @@
 # Creates (or renews) the injector's serving certificate and tells the API server to trust it:
 #   1. a CA and a certificate for vaultlet-injector.<namespace>.svc, made with openssl;
 #   2. the Secret vaultlet-injector-tls holding them (the injector re-reads it every minute);
-#   3. the CA as caBundle of the MutatingWebhookConfiguration.
+#   3. the CA as caBundle of the MutatingWebhookConfiguration ("add": the manifest has none, and
+#      re-applying the manifest leaves this one in place).
 # Run it once after `kubectl apply -k deploy/injector`, and again before DAYS run out.
-# With cert-manager, use a Certificate and the cert-manager.io/inject-ca-from annotation instead.
+# With cert-manager, use deploy/overlays/cert-manager instead.
 set -euo pipefail
 
 NAMESPACE="${NAMESPACE:-vaultlet-system}"
@@ -28,5 +29,5 @@ openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -
   --cert="$work/tls.crt" --key="$work/tls.key" --dry-run=client -o yaml | "$KUBECTL" apply -f -
 ca_bundle="$(base64 < "$work/ca.crt" | tr -d '\n')"
 "$KUBECTL" patch mutatingwebhookconfiguration "$WEBHOOK" --type=json \
-  -p "[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig/caBundle\",\"value\":\"${ca_bundle}\"}]"
+  -p "[{\"op\":\"add\",\"path\":\"/webhooks/0/clientConfig/caBundle\",\"value\":\"${ca_bundle}\"}]"
 echo "vaultlet injector certificate for ${dns} installed (valid ${DAYS} days)"

@@ -1,12 +1,5 @@
-import { join } from 'node:path';
 import type { ConfigDocument } from './schema.js';
 import type { AuthConfig, Config, FileConfig, SecretConfig, VaultConfig } from './types.js';
-
-/**
- * Inside the output volume by default (a tmpfs that lives as long as the pod), in a hidden
- * directory of mode 0700 so an app running as another user cannot read the agent's token.
- */
-export const DEFAULT_STATE_PATH = '.vaultlet/state.json';
 
 /** Maps the validated snake_case document to the camelCase Config; optional keys left out stay absent. */
 export function buildConfig(document: ConfigDocument, files: FileConfig[], vaultOverrides: Partial<VaultConfig>): Config {
@@ -34,7 +27,7 @@ export function buildConfig(document: ConfigDocument, files: FileConfig[], vault
     actions: { debounceMs: document.actions.debounce },
     readEndpoint: document.read_endpoint === false ? false : { host: document.read_endpoint.host, port: document.read_endpoint.port },
     listen: listen === false ? false : { host: listen.host, port: listen.port },
-    state: state === false ? false : { file: state.file ?? join(output.directory, DEFAULT_STATE_PATH) },
+    state: state === false ? false : { file: state.file },
     shutdown: { revoke: shutdown.revoke, gracePeriodMs: shutdown.grace_period },
     log: { level: log.level },
   };

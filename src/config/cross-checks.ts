@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { formatPath } from './issues.js';
 
 /**
@@ -6,7 +7,7 @@ import { formatPath } from './issues.js';
  */
 export function crossFieldIssues(document: unknown): string[] {
   if (!isMapping(document)) return [];
-  const issues: string[] = authIssues(document.auth);
+  const issues: string[] = [...authIssues(document.auth), ...stateIssues(document)];
   if (!Array.isArray(document.secrets)) return issues;
   const nameOwners = new Map<string, number>();
   document.secrets.forEach((secret, index) => {
@@ -34,6 +35,25 @@ function authIssues(auth: unknown): string[] {
     }
   }
   return issues;
+}
+
+/**
+ * Refused, not warned about: whoever can read the app's files (its user, root, a container that
+ * shares the user) could read the agent's Vault token, and with it every secret the role reaches.
+ * A warning in a sidecar's log is read after the fact. Compared as written; symlinks are the
+ * state file's own checks' business.
+ */
+function stateIssues(document: Record<string, unknown>): string[] {
+  const state = document.state;
+  const output = document.output;
+  if (!isMapping(state) || !isMapping(output) || typeof state.file !== 'string' || typeof output.directory !== 'string') return [];
+  if (!isAbsolute(state.file) || !isAbsolute(output.directory)) return []; // the schema names these
+  const inside = relative(output.directory, state.file);
+  if (inside === '..' || inside.startsWith('../') || isAbsolute(inside)) return [];
+  return [
+    `state.file: must be outside output.directory (${output.directory}): the state file holds the agent's Vault token, and the app reads that directory; ` +
+      'put it on a volume only the agent mounts, e.g. /var/lib/vaultlet/agent/state.json',
+  ];
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

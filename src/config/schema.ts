@@ -68,7 +68,9 @@ export const documentSchema = z
     read_endpoint: readEndpoint.default(false),
     listen: listen.prefault({}),
     // Where the token and leases are kept so a restarted agent adopts them instead of leasing anew.
-    state: z.union([z.literal(false), z.strictObject({ file: absolutePath().optional() })], { error: 'must be false or a mapping with file' }).prefault({}),
+    // No default: the only place every agent can write is the output directory, which the app
+    // reads, and the file holds the agent's Vault token (cross-checks.ts refuses it there).
+    state: z.union([z.literal(false), z.strictObject({ file: absolutePath() })], { error: 'must be false or a mapping with file' }).default(false),
     shutdown: z.strictObject({ revoke: z.boolean().default(true), grace_period: duration(0, '0s').prefault('5s') }).prefault({}),
     log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
   })

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 
 /** The sample config the demo runs with; also a readable example of every core option. */
-export function demoConfigYaml(options: { vaultAddress: string; tokenPath: string; directory: string; port: number; kvRefresh?: string; logLevel?: string }): string {
+export function demoConfigYaml(options: { vaultAddress: string; tokenPath: string; directory: string; stateFile: string; port: number; kvRefresh?: string; logLevel?: string }): string {
   return stringify({
     vault: { address: options.vaultAddress, request_timeout: '10s', retry_cap: '5s' },
     auth: { method: 'kubernetes', mount: 'kubernetes', role: 'demo', token_path: options.tokenPath },
@@ -27,6 +27,8 @@ export function demoConfigYaml(options: { vaultAddress: string; tokenPath: strin
       },
     ],
     listen: { host: '127.0.0.1', port: options.port },
+    // The token and leases, kept for a restart where the app cannot read them (not in the output directory).
+    state: { file: options.stateFile },
     shutdown: { revoke: true, grace_period: '5s' },
     log: { level: options.logLevel ?? 'info' },
   });

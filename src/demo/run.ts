@@ -55,7 +55,7 @@ async function runDemo(database: { cluster?: PostgresCluster; line: string }): P
   const tokenPath = join(base, 'serviceaccount-token');
   await writeFile(tokenPath, await issuer.sign({ namespace: 'default', name: 'demo-app' }), { mode: 0o600 });
   const configPath = join(base, 'vaultlet.yaml');
-  await writeFile(configPath, demoConfigYaml({ vaultAddress: server.url, tokenPath, directory: secretsDir, port: Number(process.env.DEMO_METRICS_PORT ?? 0) }));
+  await writeFile(configPath, demoConfigYaml({ vaultAddress: server.url, tokenPath, directory: secretsDir, stateFile: join(base, 'state', 'state.json'), port: Number(process.env.DEMO_METRICS_PORT ?? 0) }));
 
   // The bundle the image ships (dist/src/demo → dist/bundle), built by `npm run build`.
   const cli = fileURLToPath(new URL('../../bundle/cli.js', import.meta.url));

@@ -5,15 +5,21 @@ import { compileTemplate } from '../render/template.js';
 import type { InjectionRequest, SecretRequest } from './annotations.js';
 import { annotationIssues } from './config-issues.js';
 import { annotationFor } from './file-annotations.js';
+import { DEFAULT_FILE_MODE } from './identity.js';
 import type { InjectorSettings } from './settings.js';
 
 /** Where the injected sidecar finds what the injector mounts for it. */
 export const TOKEN_DIRECTORY = '/var/run/secrets/vaultlet';
 export const CA_DIRECTORY = '/etc/vaultlet/ca';
 
-export interface PodIdentity {
-  /** The pod's fsGroup: files become 0440 with that group so an app running as another user can read them. */
-  fsGroup?: number;
+export interface PodFiles {
+  /** The group every container of the pod has (see identity.ts): files are 0440 with it. */
+  group: number;
+}
+
+/** Inside the agent's own volume, in a directory the agent creates (mode 0700) on first save. */
+export function stateFile(settings: InjectorSettings): string {
+  return `${settings.state_path.replace(/\/+$/, '')}/agent/state.json`;
 }
 
 /**
@@ -21,20 +27,24 @@ export interface PodIdentity {
  * variable. It is run through the agent's own parser, and its templates compiled, here, so a pod
  * is never admitted with a sidecar that would exit 2 at start; problems name the annotations.
  */
-export function agentConfigYaml(request: InjectionRequest, settings: InjectorSettings, pod: PodIdentity): string {
+export function agentConfigYaml(request: InjectionRequest, settings: InjectorSettings, files: PodFiles): string {
   const document = {
     vault: {
       address: settings.vault.address,
       ...(settings.vault.namespace !== undefined && { namespace: settings.vault.namespace }),
-      ...(settings.vault.ca_config_map !== undefined && { ca_cert: `${CA_DIRECTORY}/ca.crt` }),
+      ...(hasCa(settings) && { ca_cert: `${CA_DIRECTORY}/ca.crt` }),
     },
     auth: authEntry(request, settings),
     output: {
       directory: settings.secrets_path,
-      ...(pod.fsGroup === undefined ? { mode: '0400' } : { mode: '0440', gid: pod.fsGroup }),
+      mode: `0${DEFAULT_FILE_MODE.toString(8)}`,
+      gid: files.group,
     },
     secrets: request.secrets.map(secretEntry),
     listen: request.mode === 'once' ? false : { host: '0.0.0.0', port: settings.agent_port },
+    // The token and leases, handed from the init run to the sidecar, where no app container looks.
+    // Nothing follows a `once`-only agent, so it keeps nothing.
+    state: request.mode === 'once' ? false : { file: stateFile(settings) },
     shutdown: { revoke: request.mode !== 'once' },
   };
   const text = stringify(document);
@@ -48,6 +58,10 @@ export function agentConfigYaml(request: InjectionRequest, settings: InjectorSet
   }
   if (issues.length) throw new ConfigError('vaultlet injection refused: the annotations give an invalid vaultlet config', issues);
   return text;
+}
+
+export function hasCa(settings: InjectorSettings): boolean {
+  return settings.vault.ca_config_map !== undefined || settings.vault.ca_secret !== undefined;
 }
 
 /** The audience of the projected token the agent logs in with. */

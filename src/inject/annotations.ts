@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { PER_FILE, PER_FILE_PATTERN, PREFIX, secretRequest, shown, type PerFileEntry, type PerFileKey, type SecretRequest } from './file-annotations.js';
+import { OVERRIDE_KEYS, parseOverrides, type PodOverrides } from './pod-overrides.js';
 
 /**
  * Pod annotations → what to inject. Every problem names the annotation that has it.
@@ -7,7 +8,8 @@ import { PER_FILE, PER_FILE_PATTERN, PREFIX, secretRequest, shown, type PerFileE
  * Pod-wide: `vaultlet.io/inject`, `role`, `mode` (sidecar | once), `native-sidecar`, `init-first`,
  * `auth-method` (kubernetes, the default, or jwt: Vault checks the projected token against the
  * cluster's keys, no TokenReview per login) and `auth-audience` (the projected token's audience,
- * default the injector's `auth.audience`). Per file: see file-annotations.ts.
+ * default the injector's `auth.audience`). Overrides of the injector's settings for one pod: see
+ * pod-overrides.ts. Per file: see file-annotations.ts.
  */
 
 export { PREFIX } from './file-annotations.js';
@@ -29,6 +31,7 @@ export interface InjectionRequest {
     audience?: string;
   };
   secrets: SecretRequest[];
+  overrides: PodOverrides;
 }
 
 export interface AnnotationDefaults {
@@ -37,7 +40,7 @@ export interface AnnotationDefaults {
   authMethod?: (typeof AUTH_METHODS)[number];
 }
 
-const POD_KEYS = new Set(['inject', 'role', 'mode', 'native-sidecar', 'init-first', 'auth-method', 'auth-audience', 'status']);
+const POD_KEYS = new Set<string>(['inject', 'role', 'mode', 'native-sidecar', 'init-first', 'auth-method', 'auth-audience', 'status', ...OVERRIDE_KEYS]);
 
 /** Whether the pod asks for injection; any value other than "true"/"false" is a refusal. */
 export function wantsInjection(annotations: Readonly<Record<string, string>>): boolean {
@@ -54,7 +57,7 @@ export function parseAnnotations(annotations: Readonly<Record<string, string>>, 
   for (const [key, value] of Object.entries(annotations)) {
     if (!key.startsWith(PREFIX)) continue;
     const name = key.slice(PREFIX.length);
-    const match = PER_FILE_PATTERN.exec(name);
+    const match = POD_KEYS.has(name) ? null : PER_FILE_PATTERN.exec(name);
     if (match) {
       const entry = perFile.get(match[2]!) ?? {};
       entry[match[1] as PerFileKey] = value;
@@ -83,6 +86,7 @@ export function parseAnnotations(annotations: Readonly<Record<string, string>>, 
   const audience = pod('auth-audience');
   if (audience !== undefined && (audience === '' || /\s/.test(audience))) problems.push(`${PREFIX}auth-audience: must be a non-empty audience without spaces (got ${shown(audience)})`);
 
+  const overrides = parseOverrides(pod, problems);
   const secrets: SecretRequest[] = [];
   for (const [file, entry] of [...perFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const secret = secretRequest(file, entry, problems);
@@ -97,6 +101,7 @@ export function parseAnnotations(annotations: Readonly<Record<string, string>>, 
     initFirst: flag('init-first', true),
     auth: { method: method === 'jwt' ? 'jwt' : 'kubernetes', ...(audience !== undefined && { audience }) },
     secrets,
+    overrides,
   };
   if (problems.length) throw refusal(problems);
   return request;

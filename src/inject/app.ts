@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from '../log.js';
+import type { InjectorMetrics } from './metrics.js';
 import { answerReview } from './review.js';
 import type { InjectorSettings } from './settings.js';
 
@@ -7,7 +8,7 @@ import type { InjectorSettings } from './settings.js';
 const BODY_LIMIT = '3mb';
 
 /** POST /mutate (AdmissionReview v1) and GET /healthz. */
-export function createInjectorApp(settings: InjectorSettings, logger: Logger): express.Express {
+export function createInjectorApp(settings: InjectorSettings, logger: Logger, metrics?: InjectorMetrics): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -16,13 +17,22 @@ export function createInjectorApp(settings: InjectorSettings, logger: Logger): e
     res.json({ status: 'ok' });
   });
 
-  app.post('/mutate', express.json({ limit: BODY_LIMIT, type: () => true }), (req, res) => {
+  app.post('/mutate', (_req, res, next) => {
+    // Timed from the first byte: a slow body read counts against the API server's timeout too.
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const result = (res.locals.result as string | undefined) ?? 'malformed';
+      metrics?.admitted(result as Parameters<InjectorMetrics['admitted']>[0], Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  }, express.json({ limit: BODY_LIMIT, type: () => true }), (req, res) => {
     const outcome = answerReview(req.body, settings);
     if (outcome.httpStatus === 400) {
       logger.warn({ error: outcome.error }, 'malformed admission review');
       res.status(400).json({ error: outcome.error });
       return;
     }
+    res.locals.result = outcome.log.result;
     logger.info(outcome.log, `admission ${outcome.log.result}`);
     res.json(outcome.review);
   });
@@ -55,6 +65,7 @@ function bodyErrors(logger: Logger): ErrorRequestHandler {
         return;
       }
       logger.error({ error: error instanceof Error ? error.message : String(error) }, 'injector request failed');
+      res.locals.result = 'failed';
       res.status(500).json({ error: 'internal error' });
     }
   };

@@ -59,7 +59,7 @@ export function secretRequest(file: string, entry: PerFileEntry, problems: strin
   const { path, query } = splitQuery(entry.secret);
   const pathProblem = vaultPathProblem(path);
   if (pathProblem) problems.push(`${at('secret')}: ${pathProblem}`);
-  const kind = entry.kind ?? inferKind(path);
+  const kind = entry.kind ?? inferKind(path, query);
   if (!(SECRET_KINDS as readonly string[]).includes(kind)) problems.push(`${at('kind')}: must be one of ${SECRET_KINDS.join(', ')} (got ${shown(kind)})`);
   if (entry.mount !== undefined && vaultPathProblem(entry.mount)) problems.push(`${at('mount')}: ${vaultPathProblem(entry.mount)}`);
   const format = formatOf(entry, at, problems);

@@ -6,8 +6,8 @@ import { actionSchema } from '../config/schema-files.js';
  *
  * - `signal:<SIGNAL>:<process>` sends SIGNAL (SIGHUP, SIGUSR1, …) to every process of that name
  *   (its comm or argv[0] base name). The agent must see the app's processes, so the pod needs
- *   `shareProcessNamespace: true`, and the app must run as the agent's user (the pod's
- *   runAsUser): the agent has no capabilities.
+ *   `shareProcessNamespace: true`, and the agent must run as the app's user
+ *   (`vaultlet.io/run-as-same: "true"`): it has no capabilities.
  * - `http://127.0.0.1:<port>/<path>` (or https, localhost, [::1]) is POSTed to: a reload
  *   endpoint of the app in the same pod.
  *

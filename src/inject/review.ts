@@ -69,12 +69,13 @@ export function answerReview(body: unknown, settings: InjectorSettings): ReviewO
   }
   try {
     const mutation = mutatePod(object, settings);
+    const warnings = mutation.warnings.length ? { warnings: mutation.warnings } : {};
     if (mutation.action === 'skip') {
       log.reason = mutation.reason;
-      return reply({ allowed: true });
+      return reply({ allowed: true, ...warnings });
     }
     log.result = 'patched';
-    return reply({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(mutation.patch)).toString('base64') });
+    return reply({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(mutation.patch)).toString('base64'), ...warnings });
   } catch (error) {
     if (error instanceof ConfigError) {
       Object.assign(log, { result: 'refused', reason: error.issues.length ? `${error.issues.length} problem(s)` : error.message });

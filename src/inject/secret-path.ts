@@ -3,9 +3,10 @@
  *
  * Without `vaultlet.io/kind-<file>` the kind is inferred: a `creds` segment (database/creds/app,
  * aws/creds/app) or `aws/sts/…` is a leased secret, `<mount>/static-creds/<role>` a static
- * role, anything else KV v2. The other kinds are only named explicitly: `read` (any path, read
- * as it is), `kv1`, and `pki` (`<mount>/issue/<role>?common_name=…&ttl=…`, the query holding
- * the issue request's parameters).
+ * role, `<mount>/issue/<role>` (or any value with a `?` query) a certificate (`pki`: the query
+ * holds the issue request's parameters, `?common_name=…&ttl=…`), anything else KV v2. A KV v2
+ * secret whose name ends in `issue/<x>` is written in the API form (`secret/data/…/issue/x`).
+ * The other kinds are only named explicitly: `read` (any path, read as it is) and `kv1`.
  *
  * A KV path may be written as the API path (`secret/data/app/config`, v2 only) or as the kv CLI
  * does (`secret/app/config`); the first segment is the mount unless `vaultlet.io/mount-<file>`
@@ -47,8 +48,11 @@ export function splitQuery(value: string): { path: string; query: string | undef
   return at === -1 ? { path: value, query: undefined } : { path: value.slice(0, at), query: value.slice(at + 1) };
 }
 
-export function inferKind(path: string): SecretKind {
+export function inferKind(path: string, query?: string): SecretKind {
   const segments = path.split('/');
+  // Guessing KV for a certificate would read pki/issue/<role> and fail at run time, not here.
+  if (query !== undefined) return 'pki';
+  if (segments.length >= 3 && segments.at(-2) === 'issue' && segments[1] !== 'data') return 'pki';
   if (segments.length >= 3 && segments.at(-2) === 'static-creds') return 'static';
   if (segments.slice(1).includes('creds')) return 'leased';
   if (segments.length >= 3 && segments[1] === 'sts') return 'leased';

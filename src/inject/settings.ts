@@ -6,14 +6,18 @@ import { absolutePath, nonEmptyString, vaultAddress, vaultPath } from '../config
 import { errorMap, issueLines } from '../config/issues.js';
 import { parseYaml } from '../config/yaml-document.js';
 import { AUTH_METHODS } from './annotations.js';
+import { QUANTITY } from './pod-overrides.js';
 
 /**
  * The injector's own settings (not the agent's): what every injected sidecar gets unless a pod's
  * annotations say otherwise. Read from `--config injector.yaml`; a few flags override it.
  */
 
-// Kubernetes resource quantities: "10m", "48Mi", "1", "0.5".
-const quantity = () => z.string().regex(/^\d+(\.\d+)?(m|k|Ki|Mi|Gi|M|G)?$/, 'must be a Kubernetes quantity like "10m" or "48Mi"');
+const quantity = () => z.string().regex(QUANTITY, 'must be a Kubernetes quantity like "10m" or "48Mi"');
+const id = (what: string) => z.number().int('must be an integer').min(1, `must be >= 1 (vaultlet never runs as root ${what})`).max(2147483647, 'must be < 2^31');
+
+/** How vault.hashicorp.com/* annotations (vault-k8s) are treated; see vault-k8s.ts. */
+export const VAULT_K8S_MODES = ['off', 'alongside', 'instead'] as const;
 
 const settingsSchema = z.strictObject({
   image: nonEmptyString().default('vaultlet:0.1.0'),
@@ -22,6 +26,8 @@ const settingsSchema = z.strictObject({
     address: vaultAddress().default('https://vault.vault.svc:8200'),
     // A ConfigMap with `ca.crt`, looked up in the pod's namespace (a webhook creates no objects).
     ca_config_map: nonEmptyString().optional(),
+    // Or a Secret with `ca.crt` (as cert-manager writes one), also in the pod's namespace.
+    ca_secret: nonEmptyString().optional(),
     namespace: nonEmptyString().optional(),
   }).prefault({}),
   auth: z.strictObject({
@@ -37,6 +43,13 @@ const settingsSchema = z.strictObject({
   }).prefault({}),
   native_sidecar: z.boolean().default(true),
   secrets_path: absolutePath().default('/vault/secrets'),
+  // Where the agent's own volume (its Vault token and leases) is mounted; app containers never get it.
+  state_path: absolutePath().default('/var/lib/vaultlet'),
+  // The agent's user and group, whatever the pod runs as (the image's "nonroot" user by default).
+  run_as: z.strictObject({ user: id('user').default(65532), group: id('group').default(65532) }).prefault({}),
+  // off: ignored; alongside: translated, and pods vaultlet cannot serve are left to vault-k8s;
+  // instead: translated, and those pods are refused (vault-k8s is gone).
+  vault_k8s_annotations: z.enum(VAULT_K8S_MODES).default('off'),
   volume_size_limit: quantity().default('1Mi'),
   agent_port: z.number().int('must be an integer').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(8098),
   // Passed to `vaultlet once --timeout` in init-only mode; checked here so a typo fails at start, not in every pod.
@@ -46,6 +59,14 @@ const settingsSchema = z.strictObject({
     requests: z.strictObject({ cpu: quantity().default('10m'), memory: quantity().default('64Mi') }).prefault({}),
     limits: z.strictObject({ cpu: quantity().optional(), memory: quantity().default('128Mi') }).prefault({}),
   }).prefault({}),
+}).superRefine((settings, ctx) => {
+  if (settings.vault.ca_config_map !== undefined && settings.vault.ca_secret !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['vault', 'ca_secret'], message: 'give either vault.ca_config_map or vault.ca_secret, not both' });
+  }
+  const [a, b] = [settings.secrets_path, settings.state_path].map((path) => path.replace(/\/+$/, ''));
+  if (a === b || a!.startsWith(`${b}/`) || b!.startsWith(`${a}/`)) {
+    ctx.addIssue({ code: 'custom', path: ['state_path'], message: `must not overlap secrets_path (${settings.secrets_path}): the app mounts that one, and the state holds the agent's Vault token` });
+  }
 });
 
 export type InjectorSettings = z.output<typeof settingsSchema>;
@@ -56,6 +77,7 @@ export interface SettingsFlags {
   vaultAddress?: string;
   defaultRole?: string;
   nativeSidecar?: boolean;
+  vaultK8sAnnotations?: (typeof VAULT_K8S_MODES)[number];
 }
 
 /** Validates settings text; one ConfigError lists every problem as `key: problem`. */
@@ -93,6 +115,7 @@ function withFlags(document: unknown, flags: SettingsFlags): unknown {
   };
   if (flags.image !== undefined) merged.image = flags.image;
   if (flags.nativeSidecar !== undefined) merged.native_sidecar = flags.nativeSidecar;
+  if (flags.vaultK8sAnnotations !== undefined) merged.vault_k8s_annotations = flags.vaultK8sAnnotations;
   if (flags.vaultAddress !== undefined) section('vault').address = flags.vaultAddress;
   if (flags.defaultRole !== undefined) section('auth').default_role = flags.defaultRole;
   return merged;

@@ -272,10 +272,10 @@ describe('ConfigReloader with a real Agent (in-process dev server)', function ()
 
   const out = (name: string) => path.join(vault.secretsDir, name);
   const exists = (name: string) => fs.stat(out(name)).then(() => true, () => false);
-  /** Names, inodes and mtimes of everything in the output directory, the state file included. */
+  /** Names, inodes and mtimes of everything in the output directory, and of the state file. */
   async function snapshot(): Promise<string> {
-    const names = [...(await fs.readdir(vault.secretsDir)), '.vaultlet/state.json'].sort();
-    const stats = await Promise.all(names.map((name) => fs.stat(out(name)).then((s) => `${name}:${s.ino}:${s.mtimeMs}`, () => `${name}:-`)));
+    const paths = [...(await fs.readdir(vault.secretsDir)).map(out), vault.stateFile].sort();
+    const stats = await Promise.all(paths.map((name) => fs.stat(name).then((s) => `${name}:${s.ino}:${s.mtimeMs}`, () => `${name}:-`)));
     return stats.join('\n');
   }
 

@@ -58,7 +58,7 @@ describe('parseConfig', () => {
       actions: { debounceMs: 1000 },
       readEndpoint: false,
       listen: { host: '0.0.0.0', port: 8098 },
-      state: { file: '/vault/secrets/.vaultlet/state.json' },
+      state: false,
       shutdown: { revoke: true, gracePeriodMs: 5_000 },
       log: { level: 'info' },
     };
@@ -68,6 +68,20 @@ describe('parseConfig', () => {
   it('turns the state file off with state: false, and rejects a relative state path', () => {
     assert.equal(parseConfig(JSON.stringify({ ...minimalDocument(), state: false }), 's.yaml', {}).state, false);
     assert.throws(() => parseConfig(JSON.stringify({ ...minimalDocument(), state: { file: 'state.json' } }), 's.yaml', {}), /state\.file/);
+    assert.throws(() => parseConfig(JSON.stringify({ ...minimalDocument(), state: {} }), 's.yaml', {}), /state\.file: required/);
+  });
+
+  it('refuses a state file inside the output directory, which the app reads: it holds the Vault token', () => {
+    const withState = (file: string) => JSON.stringify({ ...minimalDocument(), state: { file } });
+    for (const file of ['/vault/secrets/.vaultlet/state.json', '/vault/secrets/state.json', '/vault/secrets/../secrets/x/state.json', '/vault//secrets/s.json']) {
+      assert.throws(() => parseConfig(withState(file), 's.yaml', {}), (error: ConfigError) => {
+        assert.ok(error.issues.some((issue) => /^state\.file: must be outside output\.directory \(\/vault\/secrets\)/.test(issue)), `${file}: ${error.issues.join('; ')}`);
+        return true;
+      });
+    }
+    for (const file of ['/vault/secrets-state/state.json', '/var/lib/vaultlet/agent/state.json', '/vault/state.json']) {
+      assert.deepEqual(parseConfig(withState(file), 's.yaml', {}).state, { file });
+    }
   });
 
   it('fills kubernetes auth defaults and disables the HTTP server with listen: false', () => {

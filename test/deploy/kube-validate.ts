@@ -20,6 +20,7 @@ export interface KubeObject {
 /** Module of the model for apiVersion + kind; the interface is `I<Kind>`. */
 export function modelModule(apiVersion: string, kind: string): string {
   if (apiVersion === 'monitoring.coreos.com/v1') return `@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}`;
+  if (apiVersion === 'cert-manager.io/v1') return `@kubernetes-models/cert-manager/cert-manager.io/v1/${kind}`;
   return `kubernetes-models/${apiVersion}/${kind}`;
 }
 

@@ -28,7 +28,7 @@ describe('deploy/ manifests', () => {
     const listed = new Set<string>();
     for (const file of (await yamlFiles()).filter((name) => name.endsWith('kustomization.yaml'))) {
       const [kustomization] = await documentsOf(file);
-      const entries = [...((kustomization!.resources as string[] | undefined) ?? []), ...((kustomization!.patches as Array<{ path: string }> | undefined) ?? []).map((patch) => patch.path)];
+      const entries = [...((kustomization!.resources as string[] | undefined) ?? []), ...((kustomization!.patches as Array<{ path?: string }> | undefined) ?? []).flatMap((patch) => (patch.path === undefined ? [] : [patch.path]))];
       assert.ok(entries.length > 0, `${file} lists something`);
       for (const entry of entries) {
         const target = join(dirname(file), entry);
@@ -63,6 +63,11 @@ describe('deploy/ manifests', () => {
     assert.equal(config.auth.method === 'kubernetes' && mountOf(config.auth.tokenPath)?.name, 'vaultlet-token');
     assert.equal(mountOf(config.output.directory)?.name, 'vault-secrets');
     assert.equal(mountOf(config.vault.caCert!)?.name, 'vault-ca');
+    // The token and leases live where only the agent looks.
+    assert.equal(config.state && mountOf(config.state.file)?.name, 'vaultlet-state');
+    for (const app of pod.spec.containers as IContainer[]) {
+      assert.ok(!(app.volumeMounts ?? []).some((mount) => mount.name === 'vaultlet-state'), `${app.name} must not mount the agent's state`);
+    }
   });
 
   it('the annotated Deployment and Job, injected with the shipped settings, give valid pods with hardened native sidecars', async () => {

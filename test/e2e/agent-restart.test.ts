@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AgentProcess, sample } from '../support/agent-process.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
@@ -14,7 +14,7 @@ describe('restarts: a restarted agent adopts its token and leases (real processe
   let config: string;
 
   const logins = () => vault.server.requests.filter((r) => r.path === 'auth/kubernetes/login').length;
-  const stateFile = () => join(vault.secretsDir, '.vaultlet', 'state.json');
+  const stateFile = () => vault.stateFile;
 
   beforeEach(async () => {
     vault = await startVaultFixture({ dbDefaultTtl: '20s', dbMaxTtl: '5m' });
@@ -37,7 +37,7 @@ describe('restarts: a restarted agent adopts its token and leases (real processe
   it('after SIGKILL, a new agent adopts the token and the lease: no login, no new lease, files untouched', async () => {
     await startAndKill();
     assert.equal((await stat(stateFile())).mode & 0o777, 0o600);
-    assert.equal((await stat(join(vault.secretsDir, '.vaultlet'))).mode & 0o777, 0o700);
+    assert.equal((await stat(dirname(stateFile()))).mode & 0o777, 0o700);
     const file = join(vault.secretsDir, 'db.json');
     const before = { text: await readFile(file, 'utf8'), ino: (await stat(file)).ino, leases: vault.server.leasesIssued(), logins: logins() };
 

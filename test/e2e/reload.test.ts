@@ -290,7 +290,6 @@ describe('config reload (real agent process against the dev server)', function (
     });
     const warning = await agent!.waitForLog('these settings changed but take effect only after a restart', 10_000);
     assert.equal(warning.level, 'warn');
-    // The state file's default place follows the output directory, so `state` changed too.
     for (const key of ['vault', 'auth', 'output', 'log']) assert.ok((warning['keys'] as string[]).includes(key), JSON.stringify(warning['keys']));
     // The secrets part is applied, through the running Vault, login and directory.
     await agent!.waitFor('extra.json in the running directory', () => exists('extra.json'), 10_000);

@@ -11,15 +11,15 @@ import type { Lease } from '../../src/lease/lease.js';
 const settings = parseInjectorSettings('', 'test');
 const base = { 'vaultlet.io/inject': 'true', 'vaultlet.io/role': 'app' };
 
-function generated(annotations: Record<string, string>, fsGroup?: number): Config {
+function generated(annotations: Record<string, string>, group = 65532): Config {
   const request = parseAnnotations({ ...base, ...annotations }, { nativeSidecar: true });
-  return parseConfig(agentConfigYaml(request, settings, fsGroup === undefined ? {} : { fsGroup }), 'generated', {});
+  return parseConfig(agentConfigYaml(request, settings, { group }), 'generated', {});
 }
 
 function refusal(annotations: Record<string, string>): readonly string[] {
   const request = parseAnnotations({ ...base, ...annotations }, { nativeSidecar: true });
   try {
-    agentConfigYaml(request, settings, {});
+    agentConfigYaml(request, settings, { group: 65532 });
   } catch (error) {
     assert.ok(error instanceof ConfigError);
     assert.match(error.message, /^vaultlet injection refused: the annotations give an invalid vaultlet config/);
@@ -69,10 +69,10 @@ describe('inject: the generated agent config', () => {
       ['tls', 'pki', 'pki', 'web', { common_name: 'web.demo.svc', ttl: '24h' }],
     ]);
     assert.deepEqual(config.files.map((file) => [file.file, file.render.format, file.mode.toString(8), file.onChange.length]), [
-      ['any.json', 'json', '400', 0],
-      ['ca.pem', 'template', '400', 0],
-      ['legacy.json', 'json', '400', 0],
-      ['owner.json', 'json', '400', 0],
+      ['any.json', 'json', '440', 0],
+      ['ca.pem', 'template', '440', 0],
+      ['legacy.json', 'json', '440', 0],
+      ['owner.json', 'json', '440', 0],
       ['tls.crt', 'pem', '440', 1],
       ['tls.key', 'pem', '440', 1],
       ['tls-ca.crt', 'pem', '440', 1],

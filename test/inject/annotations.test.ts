@@ -92,7 +92,8 @@ describe('inject annotations', () => {
       'vaultlet.io/secret-a: must be <mount>/issue/<role> for a certificate, e.g. pki/issue/web?common_name=web.demo.svc',
       'vaultlet.io/secret-b: unknown certificate parameter "format" (known: common_name, alt_names, ip_sans, uri_sans, other_sans, ttl, not_after, exclude_cn_from_sans, private_key_format, remove_roots_from_chain, user_ids, issuer_ref)',
       'vaultlet.io/secret-c: certificate parameter "ttl" is given twice (use one comma-separated list)',
-      'vaultlet.io/secret-d: a "?" query (certificate parameters) is only for kind pki',
+      // A query means certificate parameters: the value is read as a pki path, not guessed as KV.
+      'vaultlet.io/secret-d: must be <mount>/issue/<role> for a certificate, e.g. pki/issue/web?common_name=web.demo.svc',
       'vaultlet.io/secret-e: must be <mount>/static-creds/<role> for a static role, e.g. database/static-creds/my-app',
       "vaultlet.io/mount-f: only for kind kv2 or kv1 (the other kinds' paths already start with their mount)",
     ]);

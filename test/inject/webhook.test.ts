@@ -80,12 +80,14 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
           args: ['run', '--config-env', 'VAULTLET_CONFIG'],
           env: [{ name: 'VAULTLET_CONFIG', value: sidecar.env![0]!.value! }],
           resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+          // Its own user whatever the pod's (1000); the files reach the app through the fsGroup.
           securityContext: {
-            runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+            runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
             capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
           },
           volumeMounts: [
             { name: 'vaultlet-secrets', mountPath: '/vault/secrets' },
+            { name: 'vaultlet-state', mountPath: '/var/lib/vaultlet' },
             { name: 'vaultlet-token', mountPath: '/var/run/secrets/vaultlet', readOnly: true },
             { name: 'vaultlet-ca', mountPath: '/etc/vaultlet/ca', readOnly: true },
           ],
@@ -107,6 +109,7 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
         volumes: [
           { name: 'cache', emptyDir: {} },
           { name: 'vaultlet-secrets', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+          { name: 'vaultlet-state', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
           { name: 'vaultlet-token', projected: { sources: [{ serviceAccountToken: { path: 'token', audience: 'vault', expirationSeconds: 3600 } }] } },
           { name: 'vaultlet-ca', configMap: { name: 'vault-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
         ],
@@ -119,6 +122,7 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
     assert.equal(config.vault.caCert, '/etc/vaultlet/ca/ca.crt');
     assert.deepEqual(config.auth, { method: 'kubernetes', mount: 'kubernetes', role: 'demo', tokenPath: '/var/run/secrets/vaultlet/token' });
     assert.deepEqual(config.output, { directory: '/vault/secrets', mode: 0o440, gid: 1000 });
+    assert.deepEqual(config.state, { file: '/var/lib/vaultlet/agent/state.json' });
     assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8098 });
     const secretOf = (file: string) => config.secrets.find((secret) => secret.name === config.files.find((entry) => entry.file === file)?.secrets[0]);
     assert.deepEqual(config.files.map((file) => file.file).sort(), ['config.env', 'db.json']);
@@ -235,6 +239,8 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
       'vaultlet.io/template-nginx.conf': 'upstream_key {{data.api_key}};\n',
       'vaultlet.io/file-mode-nginx.conf': '0440',
       'vaultlet.io/on-change-nginx.conf': 'signal:SIGHUP:nginx',
+      // Signalling nginx needs its user (the agent has no capabilities).
+      'vaultlet.io/run-as-same': 'true',
       'vaultlet.io/secret-tls': 'pki/issue/demo?common_name=demo.demo.svc&ttl=24h',
       'vaultlet.io/kind-tls': 'pki',
       'vaultlet.io/on-change-tls': 'http://127.0.0.1:8080/-/reload',
@@ -243,6 +249,8 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
     pod.spec!.shareProcessNamespace = true;
     const { response, patched } = await admit(pod);
     assert.equal(response.allowed, true, response.status?.message);
+    assert.deepEqual([patched.spec!.initContainers![0]!.securityContext!.runAsUser, patched.spec!.initContainers![0]!.securityContext!.runAsGroup], [1000, 1000]);
+    assert.match(response.warnings!.join('\n'), /run-as-same with shareProcessNamespace: .*read the agent's Vault token through \/proc/);
     const token = patched.spec!.volumes!.find((volume) => volume.name === 'vaultlet-token')!;
     assert.deepEqual(token.projected!.sources![0]!.serviceAccountToken, { path: 'token', audience: 'https://vault.example', expirationSeconds: 3600 });
     const config = configOf(patched.spec!.initContainers![0]!);
@@ -266,6 +274,7 @@ describe('vaultlet inject: the webhook over HTTPS', () => {
     const hidden = await admit(appPod({ ...BASIC_ANNOTATIONS, 'vaultlet.io/on-change-db.json': 'signal:SIGUSR1:app' }));
     assert.equal(hidden.response.allowed, false);
     assert.match(hidden.response.status!.message, /vaultlet\.io\/on-change-db\.json: a signal action needs spec\.shareProcessNamespace: true/);
+    assert.match(hidden.response.status!.message, /vaultlet\.io\/on-change-db\.json: a signal action needs vaultlet to run as the app's user .*run-as-same/);
   });
 
   it('refuses an inject value that is not "true"/"false", a pod without secrets or role, and clashing volumes', async () => {

@@ -13,6 +13,8 @@ export interface VaultFixture {
   readonly issuer: ServiceAccountIssuer;
   readonly base: string;
   readonly secretsDir: string;
+  /** The agent's state file, outside the output directory (as the injector and deploy/ put it). */
+  readonly stateFile: string;
   readonly tokenPath: string;
   writeConfig(document: Record<string, unknown>): Promise<string>;
   /** A config document for the demo role with the given secrets. */
@@ -27,6 +29,7 @@ export async function startVaultFixture(options: Partial<DemoVaultOptions> = {})
   const server = await startDevServer({ port: 0 });
   const issuer = await createServiceAccountIssuer();
   await setupDemoVault({ address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem, ...options });
+  const stateFile = join(base, 'state', 'state.json');
   const tokenPath = join(base, 'sa-token');
   await writeFile(tokenPath, await issuer.sign({ namespace: 'default', name: 'demo-app' }));
   let configs = 0;
@@ -35,6 +38,7 @@ export async function startVaultFixture(options: Partial<DemoVaultOptions> = {})
     issuer,
     base,
     secretsDir,
+    stateFile,
     tokenPath,
     async writeConfig(document) {
       const path = join(base, `config-${++configs}.yaml`);
@@ -48,6 +52,7 @@ export async function startVaultFixture(options: Partial<DemoVaultOptions> = {})
         output: { directory: secretsDir },
         secrets,
         listen: { host: '127.0.0.1', port: 0 },
+        state: { file: stateFile },
         log: { level: 'debug' },
         ...extra,
       };
