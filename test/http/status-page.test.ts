@@ -21,7 +21,7 @@ function agentStatus(overrides: Partial<Omit<AgentStatus, 'secrets'>> & { secret
     ...rest,
     secrets: secrets.map(({ file, accessTracked: _a, versionWrittenAt: _v, appReadAt: _r, ...secret }) => ({ ...secret, files: [file] })),
     files: secrets.map((secret) => ({
-      file: secret.file, path: secret.file, secrets: [secret.name], format: 'json', upToDate: secret.ready,
+      file: secret.file, path: secret.file, secrets: [secret.name], format: 'json', trackReads: true, upToDate: secret.ready,
       accessTracked: secret.accessTracked ?? false, versionWrittenAt: secret.versionWrittenAt, appReadAt: secret.appReadAt,
     })),
   };
