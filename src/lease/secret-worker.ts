@@ -175,6 +175,8 @@ export class SecretWorker {
       if (lease.ttlMs <= 0) return false;
     }
     this.held = { lease, token: saved.token, grantedTtlMs: saved.grantedTtlMs, capped: saved.capped };
+    // Vault last vouched for this data when it was obtained (or looked up just now).
+    this.health.vault('success', lease.obtainedAt);
     try {
       await this.writeHeld();
     } catch (error) {

@@ -52,6 +52,7 @@ export interface FileSnapshot {
   readonly unreadSince?: number;
 }
 
+/** The agent's token, or after it ended or was dropped the last one (ending when it did) until a new login. */
 export interface TokenSnapshot {
   /** Epoch ms when the Vault token expires; Infinity for a non-expiring token. */
   readonly expiresAt: number;
