@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { runPromtool } from '../support/prometheus.js';
 import { repoPath } from '../support/repo-root.js';
@@ -80,6 +81,14 @@ describe('deploy/monitoring alert rules', function () {
       assert.match(rule.expr, /without \(secret\)/, `${rule.alert}: one alert per file`);
       assert.doesNotMatch(JSON.stringify(rule.annotations), /\$labels\.secret/, `${rule.alert}: no secret label left to show`);
     }
+  });
+
+  it('link their runbooks on your git host when generated with --runbook-base', async () => {
+    const { prometheusRule } = (await import(pathToFileURL(GENERATOR_PATH).href)) as { prometheusRule: (yaml: string, options?: { runbookBase?: string }) => string };
+    const manifest = parse(prometheusRule(readFileSync(RULES_PATH, 'utf8'), { runbookBase: 'https://git.example.com/vaultlet/blob/v1.2.0' })) as { spec: RuleGroups };
+    const urls = manifest.spec.groups.flatMap((group) => group.rules).flatMap((rule) => (rule.alert ? [rule.annotations?.runbook_url] : []));
+    assert.equal(urls.length, SHIPPED_ALERTS.length);
+    for (const [index, url] of urls.entries()) assert.equal(url, `https://git.example.com/vaultlet/blob/v1.2.0/docs/runbooks.md#${SHIPPED_ALERTS[index]!.toLowerCase()}`);
   });
 
   it('ship as a PrometheusRule generated from the plain rules file, and in sync with it', () => {
