@@ -17,7 +17,7 @@ import type { BackoffLimits } from './lease/backoff.js';
 import { revokeAtShutdown } from './lease/revoke-at-shutdown.js';
 import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
 import { WorkerSet } from './lease/worker-set.js';
-import type { AgentRecorder, FileSnapshot, SecretSnapshot } from './metrics/recorder.js';
+import type { AgentRecorder, FileSnapshot, SecretSnapshot, TokenSnapshot } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
 import { probeDirectory } from './render/index.js';
 import { removeStaleTempFiles } from './render/stale-temp-files.js';
@@ -34,7 +34,8 @@ const ACCESS_POLL_MS = 5_000;
 /** The longest the watchers wait for the first writes (Vault slow or down at start). */
 const WATCH_AFTER_MS = 1_000;
 
-export type FileAccessStatus = FileStatus & { accessTracked: boolean; appReadAt?: number; versionWrittenAt?: number };
+/** accessTracked: reads of the file can be seen (atime updates on the mount) and are watched (track_reads). */
+export type FileAccessStatus = FileStatus & { accessTracked: boolean; appReadAt?: number; versionWrittenAt?: number; unreadSince?: number };
 
 export interface AgentStatus {
   readonly ready: boolean;
@@ -98,7 +99,8 @@ export class Agent {
       keepBytes: config.readEndpoint !== false,
       onCurrent: (file) => {
         this.firstWrites?.written(file.name);
-        void this.access.written(file.name, file.path);
+        if (file.config.trackReads === false) this.access.forget(file.name);
+        else void this.access.written(file.name, file.path);
       },
       onChanged: (file, created) => this.fileChanged(file, created),
     });
@@ -327,7 +329,13 @@ export class Agent {
   private fileStatuses(): FileAccessStatus[] {
     return this.files.statuses().map((status) => {
       const access = this.access.access(status.file);
-      return { ...status, accessTracked: this.access.enabled, versionWrittenAt: access?.writtenAt, appReadAt: access?.readAt };
+      return {
+        ...status,
+        accessTracked: this.access.enabled && status.trackReads,
+        versionWrittenAt: access?.writtenAt,
+        appReadAt: access?.readAt,
+        unreadSince: access?.unreadSince,
+      };
     });
   }
 
@@ -345,6 +353,11 @@ export class Agent {
   tokenExpiresAt(): number | undefined {
     const token = this.auth.current();
     return token ? tokenExpiresAt(token) : undefined;
+  }
+
+  /** The token's timing for metrics (the last token's while logged out); undefined before the first login. */
+  tokenSnapshot(): TokenSnapshot | undefined {
+    return this.auth.timing();
   }
 
   /**

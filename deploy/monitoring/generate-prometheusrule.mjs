@@ -2,6 +2,10 @@
 // Writes prometheusrule.yaml (for the Prometheus Operator) from vaultlet.rules.yaml, the one
 // source of the alert rules, so the two can never drift apart. `--check` writes nothing and exits
 // 1 when prometheusrule.yaml is out of date (the test suite runs it that way).
+// `--runbook-base <url>` turns the rules' runbook_url (docs/runbooks.md#…, relative to the vaultlet
+// source tree) into links, e.g. --runbook-base https://git.example.com/vaultlet/blob/v1.2.0/ writes
+// https://git.example.com/vaultlet/blob/v1.2.0/docs/runbooks.md#vaultletagentdown; the file is then
+// for your deployment, not for the repository.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Document, parseDocument } from 'yaml';
@@ -15,9 +19,17 @@ const HEADER = `Generated from vaultlet.rules.yaml by generate-prometheusrule.mj
 Kube-prometheus-stack only picks up rules whose labels match its ruleSelector (often
 release: <helm release name>); add that label in an overlay.`;
 
-export function prometheusRule(rulesYaml) {
+export function prometheusRule(rulesYaml, { runbookBase } = {}) {
   const rules = parseDocument(rulesYaml);
   if (rules.errors.length > 0) throw new Error(`vaultlet.rules.yaml: ${rules.errors[0].message}`);
+  if (runbookBase) {
+    for (const group of rules.get('groups').items) {
+      for (const rule of group.get('rules').items) {
+        const url = rule.getIn(['annotations', 'runbook_url']);
+        if (url) rule.setIn(['annotations', 'runbook_url'], new URL(url, runbookBase.endsWith('/') ? runbookBase : `${runbookBase}/`).href);
+      }
+    }
+  }
   const manifest = new Document({
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
@@ -31,7 +43,8 @@ export function prometheusRule(rulesYaml) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const wanted = prometheusRule(await readFile(SOURCE, 'utf8'));
+  const base = process.argv.indexOf('--runbook-base');
+  const wanted = prometheusRule(await readFile(SOURCE, 'utf8'), { runbookBase: base > 0 ? process.argv[base + 1] : undefined });
   if (process.argv.includes('--check')) {
     const current = await readFile(TARGET, 'utf8').catch(() => '');
     if (current !== wanted) {

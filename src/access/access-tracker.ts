@@ -6,12 +6,19 @@ export interface FileAccess {
   readonly writtenAt: number;
   /** Epoch ms of the first read of the current version, if any. */
   readonly readAt?: number;
+  /**
+   * Epoch ms the oldest version the app has not read was written: the current version's write
+   * time, or an earlier one when the versions before it went unread too. A file rewritten every
+   * few minutes that nobody reads keeps this old, so "unread for 15 minutes" can be seen at all.
+   */
+  readonly unreadSince: number;
 }
 
 interface Tracked {
   readonly path: string;
   readonly ino: number;
   readonly writtenAt: number;
+  readonly unreadSince: number;
   readAt?: number;
   checkedAt?: number;
 }
@@ -53,7 +60,10 @@ export class AccessTracker {
     if (!stats?.isFile()) return;
     const known = this.files.get(secret);
     if (known && known.ino === stats.ino && known.writtenAt === stats.mtimeMs) return;
-    this.files.set(secret, { path, ino: stats.ino, writtenAt: stats.mtimeMs, ...readIn(stats) });
+    // The version being replaced was never seen read, so the app has had nothing fresh since it
+    // was written. (A read in the last poll interval before the rewrite is missed: its inode is gone.)
+    const unreadSince = known && known.readAt === undefined ? known.unreadSince : stats.mtimeMs;
+    this.files.set(secret, { path, ino: stats.ino, writtenAt: stats.mtimeMs, unreadSince, ...readIn(stats) });
   }
 
   forget(secret: string): void {
@@ -79,7 +89,7 @@ export class AccessTracker {
 
   access(secret: string): FileAccess | undefined {
     const file = this.files.get(secret);
-    return file ? { writtenAt: file.writtenAt, readAt: file.readAt } : undefined;
+    return file ? { writtenAt: file.writtenAt, readAt: file.readAt, unreadSince: file.unreadSince } : undefined;
   }
 }
 

@@ -16,6 +16,13 @@ const RETIRED_MEMORY_MS = 24 * 60 * 60_000;
 /** A valid token refused a path: log in for fresh policies at most this often. */
 const POLICY_RELOGIN_INTERVAL_MS = 60_000;
 
+export interface TokenTiming {
+  /** Epoch ms; Infinity for a token that never expires. */
+  readonly expiresAt: number;
+  readonly ttlMs: number;
+  readonly nextRenewalAt?: number;
+}
+
 export interface AuthHandlerOptions {
   readonly vault: VaultClient;
   readonly method: AuthMethod;
@@ -52,6 +59,10 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
   private readonly tokenListeners = new Set<() => void>();
   private failedAction: Action | undefined;
   private retryAfterMs: number | undefined;
+  /** When the token is next to be renewed (or replaced), as planned after the last success. */
+  private plannedAt: number | undefined;
+  /** The last token's timing after it was dropped, until a login replaces it: metrics show it ended. */
+  private ended: TokenTiming | undefined;
   private wake = new AbortController();
   private waiters: Array<() => void> = [];
   private running: Promise<void> | undefined;
@@ -182,6 +193,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     const now = this.now();
     for (const [token, expiresAt] of this.retired) if (expiresAt <= now - RETIRED_MEMORY_MS) this.retired.delete(token);
     this.token = next;
+    this.ended = previous && !next ? { expiresAt: retiredExpiry ?? tokenExpiresAt(previous), ttlMs: previous.ttlMs, nextRenewalAt: this.plannedAt } : undefined;
     if (previous !== next) this.tokenChanged();
   }
 
@@ -231,6 +243,7 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
         : this.failures > 0
           ? nextAction({ kind: 'interval', since: this.now(), ttlMs: 0, renewable: false, capped: false, failures: this.failures, failedAction: 'refetch', retryAfterMs: this.retryAfterMs }, this.now(), this.random(), this.backoff)
           : { action: 'refetch' as const, at: this.now() };
+      if (token && this.failures === 0) this.plannedAt = decision.at;
       const wake = this.wake.signal;
       try {
         await sleepUntil(decision.at, this.now, signal, wake);
@@ -252,7 +265,8 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
       this.replaceToken(token);
       this.succeeded();
       this.options.recorder.loginAttempted(method, 'success');
-      this.options.logger.info({ method, ttl_seconds: token.ttlMs / 1000, renewable: token.renewable }, 'logged in to Vault');
+      // The accessor names the token in Vault's audit log and `vault token lookup -accessor`; the token itself is never logged.
+      this.options.logger.info({ method, accessor: token.accessor, ttl_seconds: token.ttlMs / 1000, renewable: token.renewable }, 'logged in to Vault');
       this.emit('authenticated', token);
       for (const waiter of this.waiters.splice(0)) waiter();
     } catch (error) {
@@ -336,6 +350,16 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
     this.failures = 0;
     this.failedAction = undefined;
     this.retryAfterMs = undefined;
+  }
+
+  /**
+   * For metrics: the token's expiry, granted TTL and planned renewal; after the token expired or
+   * was dropped (revoked, max TTL), the last one's, ending when it ended, until a login replaces
+   * it. So a lapse stays visible as a token past its end instead of a series that vanishes.
+   */
+  timing(): TokenTiming | undefined {
+    const token = this.token;
+    return token ? { expiresAt: tokenExpiresAt(token), ttlMs: token.ttlMs, nextRenewalAt: this.plannedAt } : this.ended;
   }
 
   /** The last login or renewal failure, value-free, until the next success. */

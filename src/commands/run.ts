@@ -21,10 +21,7 @@ export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stop:
     version: VERSION,
     secrets: () => agent?.snapshots() ?? [],
     files: () => agent?.fileSnapshots() ?? [],
-    token: () => {
-      const expiresAt = agent?.tokenExpiresAt();
-      return expiresAt === undefined ? undefined : { expiresAt };
-    },
+    token: () => agent?.tokenSnapshot(),
     ready: () => agent?.readiness().ready ?? false,
   });
   agent = new Agent({ config, templates, logger, recorder });

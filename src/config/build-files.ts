@@ -6,7 +6,10 @@ type FileDocument = NonNullable<SecretDocument['files']>[number];
 type ActionDocument = NonNullable<FileDocument['on_change']>[number];
 type TemplateDocument = NonNullable<ConfigDocument['templates']>[number];
 
-const FILE_KEYS = ['file', 'format', 'field', 'fields', 'env_prefix', 'template', 'template_file', 'mode', 'uid', 'gid', 'on_change'] as const;
+const FILE_KEYS = ['file', 'format', 'field', 'fields', 'env_prefix', 'template', 'template_file', 'mode', 'uid', 'gid', 'on_change', 'track_reads'] as const;
+
+/** Keys that say how a secret's files are kept, not what is in them: a pki secret with only these keeps its default three files. */
+const LAYOUT_KEYS: ReadonlySet<string> = new Set(['mode', 'uid', 'gid', 'on_change', 'track_reads']);
 
 /**
  * Every file the config asks for, with the rules that span keys: one way of rendering per file,
@@ -23,7 +26,7 @@ export function buildFiles(document: ConfigDocument): { files: FileConfig[]; iss
       const mixed = FILE_KEYS.filter((name) => secret[name] !== undefined);
       for (const name of mixed) issues.push(`${key}.${name}: not allowed together with files (put it in each files entry)`);
       secret.files.forEach((entry, at) => files.push(fileFrom(entry, [secret.name], `${key}.files[${at}]`, entry.file, defaults, issues)));
-    } else if (secret.kind === 'pki' && FILE_KEYS.every((name) => name === 'mode' || name === 'uid' || name === 'gid' || name === 'on_change' || secret[name] === undefined)) {
+    } else if (secret.kind === 'pki' && FILE_KEYS.every((name) => LAYOUT_KEYS.has(name) || secret[name] === undefined)) {
       files.push(...certificateFiles(secret, key, defaults));
     } else {
       files.push(fileFrom(secret, [secret.name], key, secret.file, defaults, issues, secret.name));
@@ -49,7 +52,7 @@ export function buildFiles(document: ConfigDocument): { files: FileConfig[]; iss
   return { files, issues };
 }
 
-type Layout = Pick<FileDocument, 'mode' | 'uid' | 'gid' | 'on_change'>;
+type Layout = Pick<FileDocument, 'mode' | 'uid' | 'gid' | 'on_change' | 'track_reads'>;
 type Defaults = { mode: number; uid?: number; gid?: number };
 
 function fileFrom(
@@ -106,10 +109,16 @@ function pem(file: string, secret: string, fields: string[], key: string, entry:
   return { file, secrets: [secret], render: { format: 'pem', fields }, key, ...layout(entry, defaults) };
 }
 
-function layout(entry: Layout, defaults: Defaults): Pick<FileConfig, 'mode' | 'uid' | 'gid' | 'onChange'> {
+function layout(entry: Layout, defaults: Defaults): Pick<FileConfig, 'mode' | 'uid' | 'gid' | 'onChange' | 'trackReads'> {
   const uid = entry.uid ?? defaults.uid;
   const gid = entry.gid ?? defaults.gid;
-  return { mode: entry.mode ?? defaults.mode, ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), onChange: (entry.on_change ?? []).map(action) };
+  return {
+    mode: entry.mode ?? defaults.mode,
+    ...(uid !== undefined ? { uid } : {}),
+    ...(gid !== undefined ? { gid } : {}),
+    onChange: (entry.on_change ?? []).map(action),
+    ...(entry.track_reads === false ? { trackReads: false } : {}),
+  };
 }
 
 function action(entry: ActionDocument): OnChangeAction {

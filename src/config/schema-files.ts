@@ -46,6 +46,8 @@ export const fileLayout = {
   uid: nonNegativeInteger().optional(),
   gid: nonNegativeInteger().optional(),
   on_change: z.array(actionSchema).optional(),
+  /** false: the app-read metrics and alert leave this file out (a CA file the app never opens). */
+  track_reads: z.boolean().optional(),
 };
 
 export const fileShape = {

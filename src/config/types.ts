@@ -59,6 +59,8 @@ export interface FileConfig {
   uid?: number;
   gid?: number;
   onChange: OnChangeAction[];
+  /** false: the app's reads of the file are not watched (atime) nor reported; default true. */
+  trackReads?: boolean;
   /** Where it was configured, e.g. `secrets[0].files[1]`, for error messages. */
   key: string;
 }

@@ -9,6 +9,8 @@ export interface FileStatus {
   readonly path: string;
   readonly secrets: readonly string[];
   readonly format: string;
+  /** false: configured with track_reads: false, so the app's reads are not watched. */
+  readonly trackReads: boolean;
   /** Holds the current data of all its secrets. */
   readonly upToDate: boolean;
   readonly lastWriteAt?: number;
@@ -105,6 +107,7 @@ export class OutputFile {
       path: this.path,
       secrets: this.config.secrets,
       format: this.config.render.format,
+      trackReads: this.config.trackReads !== false,
       upToDate: this.upToDate,
       ...(this.lastWriteAt !== undefined ? { lastWriteAt: this.lastWriteAt } : {}),
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),

@@ -1,4 +1,4 @@
-import type { SecretView, StatusView } from './status-view.js';
+import type { FileView, SecretView, StatusView } from './status-view.js';
 
 /**
  * What each cell of the status page says, as pure functions of the view and the agent's clock.
@@ -17,6 +17,12 @@ export interface SummaryItem extends Cell {
   readonly label: string;
 }
 
+/** The columns of the two tables; each cell carries its column's name so a narrow screen can label it. */
+export const SECRET_COLUMNS = ['secret', 'engine', 'lease time left', 'last renewal', 'ready', 'last error'] as const;
+export const FILE_COLUMNS = ['file', 'from', 'last write', 'up to date', 'app read current version*'] as const;
+/** Columns whose cells are times that count live: kept on one line on a wide screen. */
+export const TIME_COLUMNS: readonly string[] = ['lease time left', 'last renewal', 'last write'];
+
 export function statusFormatters() {
   /** Whole seconds as "5s", "1m 05s", "1h 01m 05s", "2d 01h 01m 05s". */
   function formatDuration(seconds: number): string {
@@ -32,12 +38,12 @@ export function statusFormatters() {
     return `${s}s`;
   }
 
-  function formatAgo(at: number | null, now: number): Cell {
-    if (at === null) return { text: 'never', tone: '' };
+  function formatAgo(at: number | null, now: number, never = 'never'): Cell {
+    if (at === null) return { text: never, tone: '' };
     return { text: `${formatDuration((now - at) / 1000)} ago`, tone: '', title: new Date(at).toISOString() };
   }
 
-  /** Time left on the lease behind the file, rounded up so it reads "1s" until the very end. */
+  /** Time left on the lease behind the files, rounded up so it reads "1s" until the very end. */
   function leaseCell(secret: SecretView, now: number): Cell {
     if (secret.lease === 'pending') return { text: 'not leased yet', tone: 'warn' };
     if (secret.lease === 'unleased' || secret.expiresAt === null) {
@@ -46,41 +52,62 @@ export function statusFormatters() {
     const left = Math.ceil((secret.expiresAt - now) / 1000);
     const title = `expires ${new Date(secret.expiresAt).toISOString()}`;
     if (left <= 0) return { text: 'expired', tone: 'bad', title };
-    const suffix = secret.renewable === false ? ' (not renewable)' : '';
-    return { text: formatDuration(left) + suffix, tone: left < 60 ? 'warn' : '', title };
+    return { text: formatDuration(left), tone: left < 60 ? 'warn' : '', title };
+  }
+
+  /** A lease that cannot be renewed (a certificate, a static password, a non-renewable lease) is replaced instead: say so, not "never". */
+  function renewalCell(secret: SecretView, now: number): Cell {
+    if (secret.lease === 'unleased') return { text: '— (no lease)', tone: '' };
+    if (secret.lease === 'leased' && secret.renewable === false) return { text: 'not renewable', tone: '', title: 'replaced with a new one before it ends' };
+    return formatAgo(secret.lastRenewalAt, now, 'not yet');
   }
 
   /**
    * Whether the app has read the version on disk, from the file's atime: the first read of each
-   * written version is seen (relatime), within one access poll. Unread for over 15 minutes turns
-   * amber, as the VaultletAppNotReadingRotatedSecret alert would soon after.
+   * written version is seen (relatime), within one access poll. Unread for over 15 minutes
+   * (counted from the oldest version it has not read) turns amber, as the
+   * VaultletAppNotReadingRotatedSecret alert would soon after.
    */
-  function appReadCell(secret: SecretView, now: number): Cell {
-    if (!secret.accessTracked) {
+  function appReadCell(file: FileView, now: number): Cell {
+    if (!file.trackReads) return { text: 'not tracked', tone: '', title: 'track_reads: false in the config' };
+    if (!file.accessTracked) {
       return { text: 'unknown (noatime mount)', tone: '', title: 'the output directory is mounted noatime, so reads by the app cannot be seen' };
     }
-    if (secret.versionWrittenAt === null) return { text: '—', tone: '', title: 'no version written yet' };
-    const written = `version written ${new Date(secret.versionWrittenAt).toISOString()}`;
-    if (secret.appReadAt !== null) {
-      const delay = formatDuration((secret.appReadAt - secret.versionWrittenAt) / 1000);
-      return { text: `yes, ${delay} after write`, tone: 'ok', title: `${written}; first read ${new Date(secret.appReadAt).toISOString()}` };
+    if (file.versionWrittenAt === null) return { text: '—', tone: '', title: 'no version written yet' };
+    const written = `version written ${new Date(file.versionWrittenAt).toISOString()}`;
+    if (file.appReadAt !== null) {
+      const delay = formatDuration((file.appReadAt - file.versionWrittenAt) / 1000);
+      return { text: `yes, ${delay} after write`, tone: 'ok', title: `${written}; first read ${new Date(file.appReadAt).toISOString()}` };
     }
-    const waiting = (now - secret.versionWrittenAt) / 1000;
-    return { text: `not yet (${formatDuration(waiting)})`, tone: waiting > 900 ? 'warn' : '', title: `${written}; not read since` };
+    const since = file.unreadSince ?? file.versionWrittenAt;
+    const waiting = (now - since) / 1000;
+    const earlier = since < file.versionWrittenAt ? `; earlier versions unread since ${new Date(since).toISOString()}` : '';
+    return { text: `not yet (${formatDuration(waiting)})`, tone: waiting > 900 ? 'warn' : '', title: `${written}; not read since${earlier}` };
   }
 
-  /** One table row, in the order of the page's columns. */
+  /** One secrets-table row, in the order of SECRET_COLUMNS. */
   function secretCells(secret: SecretView, now: number): Cell[] {
     return [
-      { text: secret.name, tone: '' },
+      { text: secret.name, tone: '', title: secret.files.length ? `files: ${secret.files.join(', ')}` : undefined },
       { text: secret.engine, tone: '' },
-      { text: secret.file, tone: '' },
       leaseCell(secret, now),
-      secret.lease === 'unleased' ? { text: '— (no lease)', tone: '' } : formatAgo(secret.lastRenewalAt, now),
-      formatAgo(secret.lastWriteAt, now),
-      secret.lastError === null ? { text: '—', tone: '' } : { text: secret.lastError, tone: 'bad' },
+      renewalCell(secret, now),
       secret.ready ? { text: 'yes', tone: 'ok' } : { text: 'no', tone: 'bad' },
-      appReadCell(secret, now),
+      secret.lastError === null ? { text: '—', tone: '' } : { text: secret.lastError, tone: 'bad' },
+    ];
+  }
+
+  /** One files-table row, in the order of FILE_COLUMNS: a file drawn from several secrets is one row. */
+  function fileCells(file: FileView, now: number): Cell[] {
+    const state: Cell = file.lastError !== null
+      ? { text: file.lastError, tone: 'bad' }
+      : file.upToDate ? { text: 'yes', tone: 'ok' } : { text: 'not written yet', tone: 'warn' };
+    return [
+      { text: file.file, tone: '', title: file.format },
+      { text: file.secrets.join(', '), tone: '' },
+      formatAgo(file.lastWriteAt, now),
+      state,
+      appReadCell(file, now),
     ];
   }
 
@@ -98,7 +125,7 @@ export function statusFormatters() {
     ];
   }
 
-  return { formatDuration, formatAgo, leaseCell, appReadCell, secretCells, summaryItems };
+  return { formatDuration, formatAgo, leaseCell, renewalCell, appReadCell, secretCells, fileCells, summaryItems };
 }
 
-export const { formatDuration, formatAgo, leaseCell, appReadCell, secretCells, summaryItems } = statusFormatters();
+export const { formatDuration, formatAgo, leaseCell, renewalCell, appReadCell, secretCells, fileCells, summaryItems } = statusFormatters();

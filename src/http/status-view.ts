@@ -7,8 +7,8 @@ import type { AgentStatus } from '../agent.js';
 export interface SecretView {
   readonly name: string;
   readonly engine: string;
-  /** The paths of the files drawn from this secret, comma-separated. */
-  readonly file: string;
+  /** The names of the files drawn from this secret (no directory; see `files` for each). */
+  readonly files: readonly string[];
   readonly ready: boolean;
   /** pending: nothing on disk yet; unleased: e.g. kv v2, never expires; leased: see expiresAt. */
   readonly lease: 'pending' | 'unleased' | 'leased';
@@ -20,25 +20,27 @@ export interface SecretView {
   readonly lastWriteAt: number | null;
   readonly lastRenewalAt: number | null;
   readonly lastError: string | null;
-  /** False when the output mount does not update atime (noatime): app reads cannot be seen. */
-  readonly accessTracked: boolean;
-  /** Epoch ms the version now on disk was written (its mtime), once the tracker has seen it. */
-  readonly versionWrittenAt: number | null;
-  /** Epoch ms of the app's first read of that version; null while unread. */
-  readonly appReadAt: number | null;
 }
 
 /** One output file: whether it holds its secrets' current data, and whether the app read it. */
 export interface FileView {
+  /** The file's name in the output directory. */
   readonly file: string;
   readonly secrets: readonly string[];
   readonly format: string;
   readonly upToDate: boolean;
   readonly lastWriteAt: number | null;
   readonly lastError: string | null;
+  /** false: configured with track_reads: false. */
+  readonly trackReads: boolean;
+  /** False on a noatime mount or with track_reads: false: app reads cannot be seen. */
   readonly accessTracked: boolean;
+  /** Epoch ms the version now on disk was written (its mtime), once the tracker has seen it. */
   readonly versionWrittenAt: number | null;
+  /** Epoch ms of the app's first read of that version; null while unread. */
   readonly appReadAt: number | null;
+  /** Epoch ms the oldest version the app has not read was written; null once read. */
+  readonly unreadSince: number | null;
 }
 
 export interface StatusView {
@@ -62,13 +64,11 @@ export function toStatusView(status: AgentStatus, now: number): StatusView {
     tokenExpiresAt: expiry !== undefined && Number.isFinite(expiry) ? expiry : null,
     authError: status.authError ?? null,
     secrets: status.secrets.map((secret) => {
-      const files = status.files.filter((file) => secret.files.includes(file.file));
-      const reads = appReadsOf(files);
       const lease = secret.expiresAt === undefined ? 'pending' : Number.isFinite(secret.expiresAt) ? 'leased' : 'unleased';
       return {
         name: secret.name,
         engine: secret.engine,
-        file: files.map((file) => file.path).join(', '),
+        files: secret.files,
         ready: secret.ready,
         lease,
         expiresAt: lease === 'leased' ? secret.expiresAt! : null,
@@ -77,7 +77,6 @@ export function toStatusView(status: AgentStatus, now: number): StatusView {
         lastWriteAt: secret.lastWriteAt ?? null,
         lastRenewalAt: secret.lastRenewalAt ?? null,
         lastError: secret.lastError ?? null,
-        ...reads,
       };
     }),
     files: status.files.map((file) => ({
@@ -87,22 +86,11 @@ export function toStatusView(status: AgentStatus, now: number): StatusView {
       upToDate: file.upToDate,
       lastWriteAt: file.lastWriteAt ?? null,
       lastError: file.lastError ?? null,
+      trackReads: file.trackReads,
       accessTracked: file.accessTracked,
       versionWrittenAt: file.versionWrittenAt ?? null,
       appReadAt: file.appReadAt ?? null,
+      unreadSince: file.appReadAt === undefined ? (file.unreadSince ?? file.versionWrittenAt ?? null) : null,
     })),
-  };
-}
-
-/** A secret counts as read once the app has read every file drawn from it (a key without its certificate is no use). */
-function appReadsOf(files: AgentStatus['files']): Pick<SecretView, 'accessTracked' | 'versionWrittenAt' | 'appReadAt'> {
-  const tracked = files.length > 0 && files.every((file) => file.accessTracked);
-  const written = files.map((file) => file.versionWrittenAt);
-  const reads = files.map((file) => file.appReadAt);
-  const all = <T>(values: Array<T | undefined>): values is T[] => values.every((value) => value !== undefined);
-  return {
-    accessTracked: tracked,
-    versionWrittenAt: tracked && all(written) ? Math.max(...written) : null,
-    appReadAt: tracked && all(reads) ? Math.max(...reads) : null,
   };
 }

@@ -89,6 +89,7 @@ function secretEntry(secret: SecretRequest): Record<string, unknown> {
     ...(secret.template !== undefined && { template: secret.template }),
     ...(secret.fileMode !== undefined && { mode: secret.fileMode }),
     ...(secret.onChange !== undefined && { on_change: secret.onChange }),
+    ...(secret.trackReads === false && { track_reads: false }),
   };
 }
 

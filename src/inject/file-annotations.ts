@@ -14,6 +14,8 @@ import { inferKind, locate, SECRET_KINDS, splitQuery, vaultPathProblem, type Sec
  *   container mounts none of the pod's volumes.
  * - `file-mode-<file>`: e.g. "0440" (default 0400, or 0440 with the pod's fsGroup).
  * - `on-change-<file>`: actions run when the file changes (see on-change.ts).
+ * - `track-reads-<file>`: "false" leaves the file out of the app-read metrics and alert (a CA
+ *   file the app never opens); for a pki secret without a format, all three of its files.
  * A pki secret without a format writes `<file>.crt`, `<file>.key` and `<file>-ca.crt`.
  *
  * Problems name their annotation; values the agent's parser checks anyway (file modes, URLs)
@@ -35,9 +37,11 @@ export type SecretRequest = SecretLocation & {
   /** As written ("0440"); the agent's parser checks it. */
   fileMode?: string;
   onChange?: OnChangeRequest[];
+  /** false: the agent does not track whether the app reads the file (track_reads: false). */
+  trackReads?: boolean;
 };
 
-export const PER_FILE = ['secret', 'kind', 'mount', 'format', 'field', 'env-prefix', 'template', 'file-mode', 'on-change'] as const;
+export const PER_FILE = ['secret', 'kind', 'mount', 'format', 'field', 'env-prefix', 'template', 'file-mode', 'on-change', 'track-reads'] as const;
 export type PerFileKey = (typeof PER_FILE)[number];
 export type PerFileEntry = Partial<Record<PerFileKey, string>>;
 export const PER_FILE_PATTERN = new RegExp(`^(${PER_FILE.join('|')})-(.+)$`);
@@ -65,6 +69,8 @@ export function secretRequest(file: string, entry: PerFileEntry, problems: strin
   const format = formatOf(entry, at, problems);
   const actions = entry['on-change'] === undefined ? undefined : parseOnChange(entry['on-change']);
   for (const problem of actions?.problems ?? []) problems.push(`${at('on-change')}: ${problem}`);
+  const trackReads = entry['track-reads'];
+  if (trackReads !== undefined && trackReads !== 'true' && trackReads !== 'false') problems.push(`${at('track-reads')}: must be "true" or "false" (got ${shown(trackReads)})`);
   if (problems.length > before) return undefined;
 
   const location = locate(path, kind as SecretKind, entry.mount, query);
@@ -81,6 +87,7 @@ export function secretRequest(file: string, entry: PerFileEntry, problems: strin
     ...(entry.template !== undefined && { template: entry.template }),
     ...(entry['file-mode'] !== undefined && { fileMode: entry['file-mode'] }),
     ...(actions !== undefined && { onChange: actions.actions }),
+    ...(trackReads === 'false' && { trackReads: false }),
   };
 }
 

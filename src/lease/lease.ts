@@ -33,3 +33,13 @@ export function leaseExpiresAt(lease: Pick<Lease, 'id' | 'ttlMs' | 'obtainedAt' 
   if (lease.validity) return lease.validity.until;
   return lease.id && lease.ttlMs > 0 ? lease.obtainedAt + lease.ttlMs : Number.POSITIVE_INFINITY;
 }
+
+/**
+ * The lifetime granted at the last issue or renewal, the whole from which a fraction is left: a
+ * lease's TTL, a certificate's issue → NotAfter (not NotBefore, which Vault backdates), a static
+ * password's read → next rotation. Undefined for data that never expires.
+ */
+export function grantedTtlMs(lease: Pick<Lease, 'id' | 'ttlMs' | 'obtainedAt' | 'validity'>): number | undefined {
+  if (lease.validity) return Math.max(0, lease.validity.until - Math.max(lease.validity.from, lease.obtainedAt));
+  return lease.id && lease.ttlMs > 0 ? lease.ttlMs : undefined;
+}

@@ -1,13 +1,15 @@
 import { AbortedError, VaultPermissionDeniedError, VaultRequestRejectedError } from '../errors.js';
 import { describeError, type Logger } from '../log.js';
-import type { MetricsRecorder, SecretSnapshot } from '../metrics/recorder.js';
+import type { MetricsRecorder, Result, SecretSnapshot } from '../metrics/recorder.js';
 import type { SecretSource } from '../sources/source.js';
 import type { PersistedSecret } from '../state/agent-state.js';
 import { sleepUntil } from '../util/sleep.js';
 import type { VaultClient } from '../vault/client.js';
 import type { BackoffLimits } from './backoff.js';
-import { leaseExpiresAt, type Lease } from './lease.js';
+import { grantedTtlMs, leaseExpiresAt, type Lease } from './lease.js';
+import { leaseLogFields, rotationReason, type EndedBy } from './lease-log.js';
 import { lookupLease, renewLease, revokeLease } from './lease-ops.js';
+import { SecretHealth } from './secret-health.js';
 import { nextAction, type Action, type Decision } from './schedule.js';
 
 /** What a worker needs from the auth handler. */
@@ -84,6 +86,8 @@ export class SecretWorker {
   /** Whether a renewal or re-read has succeeded since this agent started (see the schedule). */
   private settled = false;
   private lastErrorText: string | undefined;
+  /** Last success, failures since, next planned action: for metrics and the recovery log line. */
+  private readonly health = new SecretHealth();
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -105,7 +109,14 @@ export class SecretWorker {
   }
 
   snapshot(): SecretSnapshot {
-    return { name: this.name, engine: this.options.source.engine, expiresAt: this.onDisk ? this.expiresAt(this.onDisk) : 0, lastWriteAt: this.lastWriteAt };
+    return {
+      name: this.name,
+      engine: this.options.source.engine,
+      expiresAt: this.onDisk ? this.expiresAt(this.onDisk) : 0,
+      ttlMs: this.onDisk ? grantedTtlMs(this.onDisk.lease) : undefined,
+      lastWriteAt: this.lastWriteAt,
+      ...this.health.snapshot(),
+    };
   }
 
   lastError(): string | undefined {
@@ -164,12 +175,14 @@ export class SecretWorker {
       if (lease.ttlMs <= 0) return false;
     }
     this.held = { lease, token: saved.token, grantedTtlMs: saved.grantedTtlMs, capped: saved.capped };
+    // Vault last vouched for this data when it was obtained (or looked up just now).
+    this.health.vault('success', lease.obtainedAt);
     try {
       await this.writeHeld();
     } catch (error) {
       this.failed('refetch', error);
     }
-    this.options.logger.info({ secret: this.name, files: this.files(), ttl_seconds: lease.ttlMs / 1000 }, 'adopted the lease of a previous run');
+    this.options.logger.info({ secret: this.name, files: this.files(), ...leaseLogFields(lease) }, 'adopted the lease of a previous run');
     return true;
   }
 
@@ -181,6 +194,7 @@ export class SecretWorker {
     try {
       while (!signal.aborted) {
         const decision = this.decide();
+        if (this.failures === 0) this.health.planned(decision.at);
         try {
           await sleepUntil(decision.at, this.now, signal, wake.signal);
         } catch (error) {
@@ -259,50 +273,66 @@ export class SecretWorker {
     );
   }
 
-  private async fetch(signal: AbortSignal): Promise<void> {
+  private async fetch(signal: AbortSignal, endedBy?: EndedBy): Promise<void> {
     const previous = this.held;
     // Replacing a lease because its token is dying: the replacement needs a new token.
-    const token =
-      previous?.lease.id && this.options.auth.deadlineFor(previous.token) < leaseExpiresAt(previous.lease)
-        ? await this.options.auth.tokenOtherThan(previous.token, signal)
-        : await this.options.auth.tokenFor(signal);
+    const tokenEnding = !!previous?.lease.id && this.options.auth.deadlineFor(previous.token) < leaseExpiresAt(previous.lease);
+    const token = tokenEnding ? await this.options.auth.tokenOtherThan(previous!.token, signal) : await this.options.auth.tokenFor(signal);
+    let read = false;
     try {
       const lease = await this.options.source.read(this.options.vault, token, signal);
+      read = true;
+      this.readEnded('success');
       const sameVersion = previous !== undefined && previous === this.onDisk && lease.version !== undefined && lease.version === previous.lease.version;
       this.held = { lease, token, grantedTtlMs: lease.ttlMs, capped: false };
       if (previous) this.settled = true;
-      if (sameVersion) {
-        this.onDisk = this.held;
-      } else {
-        await this.writeHeld();
-        if (previous) this.options.recorder.secretRotated(this.name, 'success');
-      }
+      let changed = false;
+      if (sameVersion) this.onDisk = this.held;
+      else changed = await this.writeHeld();
+      // Unversioned data (kv v1, read) re-read with the same bytes replaced nothing.
+      const rotated = previous !== undefined && !sameVersion && (changed || lease.id !== '' || lease.validity !== undefined);
+      if (rotated) this.options.recorder.secretRotated(this.name, 'success');
       this.succeeded();
       this.options.onStateChange?.();
+      const fields = { secret: this.name, files: this.files(), ...leaseLogFields(lease) };
       // An unchanged re-read is routine; only a new file is worth an info line.
-      this.options.logger[sameVersion ? 'debug' : 'info'](
-        { secret: this.name, files: this.files(), ttl_seconds: lease.ttlMs / 1000, renewable: lease.renewable, version: lease.version },
-        sameVersion ? 'secret unchanged' : previous ? 'secret rotated' : 'secret written',
-      );
+      if (rotated) this.options.logger.info({ ...fields, reason: rotationReason({ previous: previous.lease, capped: previous.capped, tokenEnding, endedBy, next: lease }) }, 'secret rotated');
+      else if (previous) this.options.logger.debug(fields, 'secret unchanged');
+      else this.options.logger.info(fields, 'secret written');
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
-      if (previous) this.options.recorder.secretRotated(this.name, 'failure');
+      if (!read) this.readEnded('failure');
+      // A failed re-read of unleased data replaces nothing (there may be no new version); a
+      // failed replacement of an ending lease, certificate or password, or of a new version's
+      // file, is a failed rotation.
+      if (previous && (read || previous.lease.id !== '' || previous.lease.validity !== undefined)) this.options.recorder.secretRotated(this.name, 'failure');
       this.failed('refetch', error, token);
     }
+  }
+
+  private readEnded(result: Result): void {
+    this.options.recorder.secretRead(this.name, result);
+    this.health.vault(result, this.now());
+  }
+
+  private renewEnded(result: Result): void {
+    this.options.recorder.secretRenewed(this.name, result);
+    this.health.vault(result, this.now());
   }
 
   private files(): string[] {
     return this.options.files.filesOf(this.name);
   }
 
-  /** Renders and writes `held` to every file drawn from it; on success the files reflect it. */
-  private async writeHeld(): Promise<void> {
+  /** Renders and writes `held` to every file drawn from it; on success the files reflect it. Returns whether any bytes changed. */
+  private async writeHeld(): Promise<boolean> {
     const held = this.held!;
     try {
       const { changed } = await this.options.files.publish(this.name, held.lease);
       this.options.recorder.secretWritten(this.name, 'success', changed);
       if (changed || !this.lastWriteAt) this.lastWriteAt = this.now();
       this.onDisk = held;
+      return changed;
     } catch (error) {
       this.options.recorder.secretWritten(this.name, 'failure', false);
       throw error;
@@ -328,17 +358,17 @@ export class SecretWorker {
       const renewed = await renewLease(this.options.vault, token, held.lease.id, held.grantedTtlMs, signal);
       if (renewed.ttlMs <= 0) {
         // Vault granted no time: the lease ends now. Kept as TTL 0 it would read as "never expires".
-        this.options.recorder.secretRenewed(this.name, 'failure');
+        this.renewEnded('failure');
         const ended = { ...held, capped: true, lease: { ...held.lease, renewable: false, ttlMs: Math.max(1, this.now() - held.lease.obtainedAt) } };
         if (this.onDisk === held) this.onDisk = ended;
         this.held = ended;
-        return this.replaceNow(signal);
+        return this.replaceNow(signal, 'max_ttl');
       }
       const capped = renewed.ttlMs < held.grantedTtlMs;
       const next = { ...held, capped, lease: { ...held.lease, ttlMs: renewed.ttlMs, renewable: renewed.renewable, obtainedAt: this.now() } };
       if (this.onDisk === held) this.onDisk = next;
       this.held = next;
-      this.options.recorder.secretRenewed(this.name, 'success');
+      this.renewEnded('success');
       this.lastRenewalAt = this.now();
       this.settled = true;
       this.succeeded();
@@ -346,22 +376,26 @@ export class SecretWorker {
       this.options.logger.debug({ secret: this.name, ttl_seconds: renewed.ttlMs / 1000, capped }, 'lease renewed');
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
-      this.options.recorder.secretRenewed(this.name, 'failure');
+      this.renewEnded('failure');
       if (error instanceof VaultRequestRejectedError) {
         // Lease revoked, expired or not renewable on Vault's side: only a new credential helps.
         this.options.logger.warn({ secret: this.name, error: describeError(error) }, 'lease can no longer be renewed; fetching a new credential');
-        return this.replaceNow(signal);
+        return this.replaceNow(signal, 'revoked');
       }
       this.failed('renew', error, token);
     }
   }
 
-  private async replaceNow(signal: AbortSignal): Promise<void> {
+  private async replaceNow(signal: AbortSignal, endedBy: EndedBy): Promise<void> {
     this.failures = 0;
-    await this.fetch(signal);
+    await this.fetch(signal, endedBy);
   }
 
   private succeeded(): void {
+    const recovery = this.health.recovered(this.now());
+    if (recovery) {
+      this.options.logger.info({ secret: this.name, failed_attempts: recovery.failedAttempts, failing_seconds: recovery.failingForMs / 1000 }, 'secret recovered');
+    }
     this.failures = 0;
     this.failedAction = undefined;
     this.retryAfterMs = undefined;
@@ -370,6 +404,7 @@ export class SecretWorker {
 
   private failed(action: Action, error: unknown, token?: string): void {
     this.failures++;
+    this.health.failed(this.now());
     this.failedAction = action;
     this.retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
     this.lastErrorText = describeError(error).message;

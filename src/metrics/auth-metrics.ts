@@ -29,7 +29,7 @@ export function createAuthMetrics(
 
   new Gauge({
     name: 'vaultlet_token_expiry_seconds',
-    help: 'Seconds until the Vault token expires; +Inf for a non-expiring token, absent before login.',
+    help: 'Seconds until the Vault token expires; 0 once it has ended (until a new login), +Inf for a non-expiring token, absent before login.',
     registers: [registry],
     collect() {
       const snapshot = token();
@@ -42,6 +42,30 @@ export function createAuthMetrics(
       this.set(seconds);
     },
   });
+
+  // Timestamps and the granted TTL give alerts the fraction of the token's life left; a
+  // non-expiring token has none of them (a +Inf timestamp would only poison arithmetic).
+  const tokenGauge = (name: string, help: string, value: (snapshot: TokenSnapshot) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const snapshot = token();
+        const v = snapshot && Number.isFinite(snapshot.expiresAt) ? value(snapshot) : undefined;
+        if (v === undefined || !Number.isFinite(v)) this.remove({});
+        else this.set(v);
+      },
+    });
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+  tokenGauge('vaultlet_token_expiry_timestamp_seconds', 'Unix time the Vault token expires (after it ended or was dropped: when it did, until a new login); absent before login and for a non-expiring token.', (s) => s.expiresAt / 1000);
+  tokenGauge('vaultlet_token_ttl_seconds', 'The TTL granted to the Vault token at its last login or renewal; absent before login and for a non-expiring token.', (s) => seconds(s.ttlMs));
+  tokenGauge(
+    'vaultlet_token_next_renewal_timestamp_seconds',
+    'Unix time the agent planned, at its last login or renewal, to renew the token (or log in again); retries after a failure do not move it.',
+    (s) => seconds(s.nextRenewalAt),
+  );
 
   return {
     loginAttempted(method, result) {

@@ -3,11 +3,6 @@ import type { Result } from './recorder.js';
 /** Every value the `result` label can take, so counters can be zero-initialised up front. */
 export const RESULTS: readonly Result[] = ['success', 'failure'];
 
-/** Prometheus label values for booleans, spelled as PromQL users expect. */
-export function booleanLabel(value: boolean): 'true' | 'false' {
-  return value ? 'true' : 'false';
-}
-
 /**
  * The `status` label: the HTTP code, or "error" when no answer came. Anything that is not a
  * plausible HTTP code also becomes "error" so the label stays bounded whatever a caller passes.

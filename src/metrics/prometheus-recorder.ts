@@ -68,6 +68,10 @@ export class PrometheusRecorder implements AgentRecorder {
     this.#secrets.renewed(secret, result);
   }
 
+  secretRead(secret: string, result: Result): void {
+    this.#secrets.read(secret, result);
+  }
+
   secretRotated(secret: string, result: Result): void {
     this.#secrets.rotated(secret, result);
   }

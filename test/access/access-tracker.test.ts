@@ -70,6 +70,33 @@ describe('access/AccessTracker (real files, reads by another process)', () => {
     assert.equal(tracker.access('db')?.readAt, undefined);
   });
 
+  it('counts the wait from the oldest unread version, so a file rewritten often and never read keeps waiting', async () => {
+    await sink.write(Buffer.from('{"password":"u1"}'));
+    await tracker.written('db', sink.path);
+    const first = tracker.access('db')!;
+    assert.equal(first.unreadSince, first.writtenAt);
+    await pause(20);
+    await sink.write(Buffer.from('{"password":"u2"}'));
+    await tracker.written('db', sink.path);
+    await pause(20);
+    await sink.write(Buffer.from('{"password":"u3"}'));
+    await tracker.written('db', sink.path);
+    tracker.refresh();
+    const third = tracker.access('db')!;
+    assert.ok(third.writtenAt > first.writtenAt, 'a newer version');
+    assert.equal(third.unreadSince, first.writtenAt, 'still waiting since the first unread version');
+    // The app reads the current version: the wait is over, and the next version counts from its own write.
+    await pause(20);
+    await run('cat', [sink.path]);
+    tracker.refresh();
+    assert.ok(tracker.access('db')!.readAt !== undefined);
+    await pause(20);
+    await sink.write(Buffer.from('{"password":"u4"}'));
+    await tracker.written('db', sink.path);
+    const fourth = tracker.access('db')!;
+    assert.equal(fourth.unreadSince, fourth.writtenAt);
+  });
+
   it("vaultlet's own byte comparison (a fresh sink reading the file) does not count as the app", async () => {
     await sink.write(Buffer.from('{"password":"v1"}'));
     await tracker.written('db', sink.path);

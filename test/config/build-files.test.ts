@@ -116,6 +116,26 @@ describe('config/buildFiles', () => {
       assert.ok(!('uid' in file!) && !('gid' in file!));
     });
 
+    it('turns read tracking off with track_reads: false on a file, a template, or a secret for all its files', () => {
+      const tracked = (files: FileConfig[]) => Object.fromEntries(files.map((file) => [file.file, file.trackReads !== false]));
+      assert.deepEqual(tracked(filesOf([pki({ track_reads: false })])), { 'tls.crt': false, 'tls.key': false, 'tls-ca.crt': false });
+      assert.deepEqual(
+        tracked(filesOf([
+          pki({
+            files: [
+              { file: 'tls.crt', format: 'pem', fields: ['certificate'] },
+              { file: 'tls-ca.crt', format: 'pem', fields: ['issuing_ca'], track_reads: false },
+            ],
+          }),
+          kv(),
+        ], { templates: [{ file: 'app.conf', secrets: ['app'], template: 'x', track_reads: false }] })),
+        { 'tls.crt': true, 'tls-ca.crt': false, 'app.json': true, 'app.conf': false },
+      );
+      assert.deepEqual(build([pki({ track_reads: false, files: [{ file: 'tls.crt', format: 'pem', field: 'certificate' }] })]).issues, [
+        'secrets[0].track_reads: not allowed together with files (put it in each files entry)',
+      ]);
+    });
+
     it('resolves on_change actions with their defaults', () => {
       const [file] = filesOf([
         kv({

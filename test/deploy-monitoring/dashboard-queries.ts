@@ -45,10 +45,10 @@ export function dashboardQueries(dashboard = loadDashboard()): DashboardQuery[] 
   return queries;
 }
 
-/** Replaces Grafana's variables with what Grafana would send for "All" and a given rate window. */
+/** Replaces Grafana's variables with what Grafana would send for "All" (".*": series without the label match too) and a given rate window. */
 export function concreteQuery(expr: string, rateInterval = '1m'): string {
   return expr
     .replaceAll('$__rate_interval', rateInterval)
     .replaceAll('$__interval', rateInterval)
-    .replace(/\$\{?(job|instance)\}?/g, '.+');
+    .replace(/\$\{?(namespace|pod)\}?/g, '.*');
 }

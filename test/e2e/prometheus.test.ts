@@ -5,7 +5,7 @@ import { AgentProcess, sample } from '../support/agent-process.js';
 import { runPromtool, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 import { concreteQuery, dashboardQueries } from '../deploy-monitoring/dashboard-queries.js';
-import { RULES_PATH } from '../deploy-monitoring/rules-file.js';
+import { recordedNames, RULES_PATH, SHIPPED_ALERTS } from '../deploy-monitoring/rules-file.js';
 
 const SECRETS = [
   { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' },
@@ -91,18 +91,19 @@ describe('a real Prometheus server scraping a running agent', function () {
 
   it('loads the shipped alert rules, evaluates them without errors, and a healthy agent raises none', async () => {
     const p = prometheus!;
-    type Groups = { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string; evaluationTime: number }> }> };
+    type Groups = { groups: Array<{ name: string; rules: Array<{ name: string; type: string; health: string; lastError?: string; evaluationTime: number }> }> };
     const evaluated = await p.waitFor('two rule evaluations', async () => {
       const { groups } = await p.api<Groups>('rules');
       const rules = groups.flatMap((g) => g.rules);
       return rules.length > 0 && rules.every((r) => r.health === 'ok') ? rules : undefined;
     });
-    assert.deepEqual(evaluated.map((r) => r.name), [
-      'VaultletSecretExpiringWithoutRenewal', 'VaultletLoginFailing', 'VaultletRotationFailing', 'VaultletNotReady', 'VaultletAppNotReadingRotatedSecret',
-      'VaultletFileNotUpToDate', 'VaultletOnChangeActionFailing', 'VaultletConfigReloadFailing',
-    ]);
+    assert.deepEqual(evaluated.filter((r) => r.type === 'alerting').map((r) => r.name), SHIPPED_ALERTS);
+    assert.deepEqual(evaluated.filter((r) => r.type === 'recording').map((r) => r.name), recordedNames());
     for (const rule of evaluated) assert.ok(!rule.lastError, `${rule.name}: ${rule.lastError}`);
-    // A 3 s lease is always under the 5-minute threshold: only the renewals keep that alert quiet.
+    // A 3 s lease renewed every 2 s has a 1 s renewal margin: only renewals on time, judged at
+    // each scrape's own time, keep the margin alerts quiet.
+    const [margin] = await p.query('vaultlet_secret:margin_used:ratio{secret="db"}');
+    assert.ok(margin && margin.value < 0.25, `db's renewal margin used: ${margin?.value}`);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.deepEqual(await p.query('ALERTS'), [], 'no alert pending or firing');
   });
@@ -155,10 +156,11 @@ describe('a real Prometheus server scraping a running agent', function () {
       if (result.length === 0) empty.push(`${query.where}: ${query.expr}`);
     }
     assert.deepEqual(empty, []);
-    // The variables as Grafana asks for them: label values of the matching series.
-    const jobs = await p.api<string[]>(`label/job/values?match[]=${encodeURIComponent('vaultlet_build_info')}`);
-    assert.deepEqual(jobs, ['vaultlet']);
-    const instances = await p.api<string[]>(`label/instance/values?match[]=${encodeURIComponent('vaultlet_build_info{job=~".+"}')}`);
-    assert.deepEqual(instances, [target]);
+    // The variables as Grafana asks for them: label values of the matching series. This static
+    // scrape config has no namespace or pod labels (a PodMonitor adds both); "All" (.*) still
+    // matches, which is why every query above answered.
+    assert.deepEqual(await p.api<string[]>(`label/namespace/values?match[]=${encodeURIComponent('vaultlet_build_info')}`), []);
+    const labelled = await p.query('vaultlet_build_info{namespace=~".*", pod=~".*"}');
+    assert.deepEqual(labelled.map((s) => s.metric.instance), [target]);
   });
 });

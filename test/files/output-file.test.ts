@@ -35,7 +35,7 @@ describe('files/OutputFile', () => {
     const file = new OutputFile(config, dir, renderV, now);
     assert.equal(file.path, join(dir, 'app.conf'));
     assert.equal(file.written, false);
-    assert.deepEqual(file.status(), { file: 'app.conf', path: file.path, secrets: ['app'], format: 'raw', upToDate: false });
+    assert.deepEqual(file.status(), { file: 'app.conf', path: file.path, secrets: ['app'], format: 'raw', trackReads: true, upToDate: false });
 
     assert.deepEqual(await file.publish(inputs('one')), { outcome: 'written', changed: true, created: true });
     assert.equal(await readFile(file.path, 'utf8'), 'one');
@@ -45,7 +45,7 @@ describe('files/OutputFile', () => {
     clock = 3_000;
     assert.deepEqual(await file.publish(inputs('two')), { outcome: 'written', changed: false, created: false });
     assert.equal(file.written, true);
-    assert.deepEqual(file.status(), { file: 'app.conf', path: file.path, secrets: ['app'], format: 'raw', upToDate: true, lastWriteAt: 2_000 });
+    assert.deepEqual(file.status(), { file: 'app.conf', path: file.path, secrets: ['app'], format: 'raw', trackReads: true, upToDate: true, lastWriteAt: 2_000 });
   });
 
   it('keeps a render failure to itself: the old file stays and the status says why', async () => {

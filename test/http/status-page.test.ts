@@ -11,30 +11,39 @@ const NOW = Date.parse('2030-01-01T12:00:00Z');
 const HOSTILE = `<img src=x onerror="alert('pwned')">&amp;`;
 
 /** A secret with its one file and what the access tracker knows of it, as the tests write them. */
-type Row = Omit<AgentStatus['secrets'][number], 'files'> & { file: string; accessTracked?: boolean; versionWrittenAt?: number; appReadAt?: number };
+type Row = Omit<AgentStatus['secrets'][number], 'files'> & { file: string };
 
+/** A status with these secrets (one file each, unless `files` says otherwise). */
 function agentStatus(overrides: Partial<Omit<AgentStatus, 'secrets'>> & { secrets?: Row[] } = {}): AgentStatus {
-  const { secrets = rows(), ...rest } = overrides;
+  const { secrets = rows(), files, ...rest } = overrides;
+  const own: AgentStatus['files'] = secrets.map((secret) => ({
+    file: secret.file, path: `/vault/secrets/${secret.file}`, secrets: [secret.name], format: 'json', trackReads: true, upToDate: secret.ready, accessTracked: true,
+  }));
   return {
     ready: true,
     tokenExpiresAt: NOW + 3_600_000,
     ...rest,
-    secrets: secrets.map(({ file, accessTracked: _a, versionWrittenAt: _v, appReadAt: _r, ...secret }) => ({ ...secret, files: [file] })),
-    files: secrets.map((secret) => ({
-      file: secret.file, path: secret.file, secrets: [secret.name], format: 'json', upToDate: secret.ready,
-      accessTracked: secret.accessTracked ?? false, versionWrittenAt: secret.versionWrittenAt, appReadAt: secret.appReadAt,
-    })),
+    secrets: secrets.map(({ file, ...secret }) => ({ ...secret, files: [file] })),
+    files: files ?? own,
   };
 }
 
 function rows(): Row[] {
   return [
-      {
-        name: 'db', engine: 'database', file: '/vault/secrets/db.json', ready: true, expiresAt: NOW + 125_000, renewable: true, lastWriteAt: NOW - 60_000, lastRenewalAt: NOW - 5_000,
-        accessTracked: true, versionWrittenAt: NOW - 60_000, appReadAt: NOW - 57_000,
-      },
-      { name: 'app-config', engine: 'kv2', file: '/vault/secrets/config.json', ready: true, expiresAt: Infinity, version: 3, lastWriteAt: NOW - 2_000, accessTracked: true, versionWrittenAt: NOW - 12_000 },
-      { name: 'cache', engine: 'database', file: '/vault/secrets/cache.json', ready: false, lastError: 'Vault refused database/creds/cache: permission denied', accessTracked: true },
+    { name: 'db', engine: 'database', file: 'db.json', ready: true, expiresAt: NOW + 125_000, renewable: true, lastWriteAt: NOW - 60_000, lastRenewalAt: NOW - 5_000 },
+    { name: 'app-config', engine: 'kv2', file: 'config.json', ready: true, expiresAt: Infinity, version: 3, lastWriteAt: NOW - 2_000 },
+    { name: 'tls', engine: 'pki', file: 'tls.crt', ready: true, expiresAt: NOW + 600_000, renewable: false, lastWriteAt: NOW - 30_000 },
+    { name: 'cache', engine: 'database', file: 'cache.json', ready: false, lastError: 'Vault refused database/creds/cache: permission denied' },
+  ];
+}
+
+/** db.json, app.conf drawn from db and app-config, a CA file with track_reads: false, a file not written yet. */
+function files(): AgentStatus['files'] {
+  return [
+    { file: 'db.json', path: '/vault/secrets/db.json', secrets: ['db'], format: 'json', trackReads: true, upToDate: true, lastWriteAt: NOW - 60_000, accessTracked: true, versionWrittenAt: NOW - 60_000, appReadAt: NOW - 57_000 },
+    { file: 'app.conf', path: '/vault/secrets/app.conf', secrets: ['db', 'app-config'], format: 'template', trackReads: true, upToDate: true, lastWriteAt: NOW - 2_000, accessTracked: true, versionWrittenAt: NOW - 2_000, unreadSince: NOW - 1_000_000 },
+    { file: 'tls-ca.crt', path: '/vault/secrets/tls-ca.crt', secrets: ['tls'], format: 'pem', trackReads: false, upToDate: true, lastWriteAt: NOW - 30_000, accessTracked: false },
+    { file: 'cache.json', path: '/vault/secrets/cache.json', secrets: ['cache'], format: 'json', trackReads: true, upToDate: false, accessTracked: true },
   ];
 }
 
@@ -51,7 +60,8 @@ describe('/status and /status.json', () => {
     status = () => agentStatus();
   });
 
-  it('reports each secret as JSON, spelling out "never expires" instead of Infinity', async () => {
+  it('reports each secret and each file as JSON, spelling out "never expires" instead of Infinity', async () => {
+    status = () => agentStatus({ files: files() });
     const res = await fetch(`${server.url}/status.json`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -60,21 +70,24 @@ describe('/status and /status.json', () => {
     assert.equal(view.token, 'expires');
     assert.equal(view.tokenExpiresAt, NOW + 3_600_000);
     assert.deepEqual(
-      view.secrets.map((s) => [s.name, s.lease, s.expiresAt, s.version, s.lastError]),
+      view.secrets.map((s) => [s.name, s.lease, s.expiresAt, s.version, s.files, s.lastError]),
       [
-        ['db', 'leased', NOW + 125_000, null, null],
-        ['app-config', 'unleased', null, 3, null],
-        ['cache', 'pending', null, null, 'Vault refused database/creds/cache: permission denied'],
+        ['db', 'leased', NOW + 125_000, null, ['db.json'], null],
+        ['app-config', 'unleased', null, 3, ['config.json'], null],
+        ['tls', 'leased', NOW + 600_000, null, ['tls.crt'], null],
+        ['cache', 'pending', null, null, ['cache.json'], 'Vault refused database/creds/cache: permission denied'],
       ],
     );
     assert.deepEqual(
-      view.secrets.map((s) => [s.name, s.accessTracked, s.versionWrittenAt, s.appReadAt]),
+      view.files.map((f) => [f.file, f.secrets, f.trackReads, f.accessTracked, f.versionWrittenAt, f.appReadAt, f.unreadSince]),
       [
-        ['db', true, NOW - 60_000, NOW - 57_000],
-        ['app-config', true, NOW - 12_000, null],
-        ['cache', true, null, null],
+        ['db.json', ['db'], true, true, NOW - 60_000, NOW - 57_000, null],
+        ['app.conf', ['db', 'app-config'], true, true, NOW - 2_000, null, NOW - 1_000_000],
+        ['tls-ca.crt', ['tls'], false, false, null, null, null],
+        ['cache.json', ['cache'], true, true, null, null, null],
       ],
     );
+    assert.ok(!JSON.stringify(view).includes('/vault/secrets'), 'file names without the directory');
   });
 
   it('says when the agent has no token, or one that never expires', async () => {
@@ -86,18 +99,26 @@ describe('/status and /status.json', () => {
     assert.deepEqual([view.token, view.tokenExpiresAt], ['never-expires', null]);
   });
 
-  it('renders an HTML table with every column a person checks, first paint included', async () => {
+  it('renders a secrets table and a files table, one row per file, first paint included', async () => {
+    status = () => agentStatus({ files: files() });
     const res = await fetch(`${server.url}/status`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
     const html = await res.text();
     const headers = [...html.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]);
-    assert.deepEqual(headers, ['secret', 'engine', 'file', 'lease time left', 'last renewal', 'last write', 'last error', 'ready', 'app read current version*']);
-    const db = rowOf(html, 'db');
-    assert.deepEqual(cellsOf(db), ['db', 'database', '/vault/secrets/db.json', '2m 05s', '5s ago', '1m 00s ago', '—', 'yes', 'yes, 3s after write']);
-    assert.deepEqual(cellsOf(rowOf(html, 'app-config')).slice(3, 5), ['no lease (version 3)', '— (no lease)']);
-    assert.equal(cellsOf(rowOf(html, 'app-config'))[8], 'not yet (12s)');
-    assert.deepEqual(cellsOf(rowOf(html, 'cache')).slice(3), ['not leased yet', 'never', 'never', 'Vault refused database/creds/cache: permission denied', 'no', '—']);
+    assert.deepEqual(headers, ['secret', 'engine', 'lease time left', 'last renewal', 'ready', 'last error', 'file', 'from', 'last write', 'up to date', 'app read current version*']);
+    assert.deepEqual(cellsOf(rowOf(html, 'secret', 'db')), ['db', 'database', '2m 05s', '5s ago', 'yes', '—']);
+    assert.deepEqual(cellsOf(rowOf(html, 'secret', 'app-config')).slice(2, 4), ['no lease (version 3)', '— (no lease)']);
+    assert.deepEqual(cellsOf(rowOf(html, 'secret', 'tls')).slice(2, 4), ['10m 00s', 'not renewable']);
+    assert.deepEqual(cellsOf(rowOf(html, 'secret', 'cache')).slice(2), ['not leased yet', 'not yet', 'no', 'Vault refused database/creds/cache: permission denied']);
+    assert.deepEqual(cellsOf(rowOf(html, 'file', 'db.json')), ['db.json', 'db', '1m 00s ago', 'yes', 'yes, 3s after write']);
+    assert.deepEqual(cellsOf(rowOf(html, 'file', 'app.conf')), ['app.conf', 'db, app-config', '2s ago', 'yes', 'not yet (16m 40s)']);
+    assert.equal(html.match(/data-file="app.conf"/g)?.length, 1, 'a file drawn from two secrets is one row');
+    assert.deepEqual(cellsOf(rowOf(html, 'file', 'tls-ca.crt')).slice(4), ['not tracked']);
+    assert.deepEqual(cellsOf(rowOf(html, 'file', 'cache.json')).slice(2, 4), ['never', 'not written yet']);
+    assert.ok(!html.includes('/vault/secrets/'), 'file names without the directory');
+    // Every cell names its column, which a narrow screen shows in place of the header.
+    assert.match(rowOf(html, 'secret', 'db'), /<td class="time" data-label="lease time left"[^>]*>2m 05s<\/td>/);
     assert.match(html, /<dt>agent<\/dt><dd class="ok">ready<\/dd>/);
     assert.match(html, /<dt>Vault token<\/dt><dd>expires in 1h 00m 00s<\/dd>/);
     assert.match(html, /sees the first read of each version it writes, not every read/);
@@ -105,9 +126,9 @@ describe('/status and /status.json', () => {
   });
 
   it('says "unknown" for app reads when the output mount is noatime, never "not yet"', async () => {
-    status = () => agentStatus({ secrets: rows().map((secret) => ({ ...secret, accessTracked: false, appReadAt: undefined })) });
+    status = () => agentStatus({ files: files().map((f) => ({ ...f, accessTracked: false, appReadAt: undefined })) });
     const html = await (await fetch(`${server.url}/status`)).text();
-    for (const name of ['db', 'app-config', 'cache']) assert.equal(cellsOf(rowOf(html, name))[8], 'unknown (noatime mount)', name);
+    for (const name of ['db.json', 'app.conf', 'cache.json']) assert.equal(cellsOf(rowOf(html, 'file', name))[4], 'unknown (noatime mount)', name);
   });
 
   it('escapes names, files and errors from config and Vault everywhere they appear', async () => {
@@ -155,9 +176,9 @@ describe('/status and /status.json', () => {
   });
 });
 
-function rowOf(html: string, secret: string): string {
-  const row = new RegExp(`<tr data-secret="${secret}">(.*?)</tr>`).exec(html)?.[1];
-  assert.ok(row, `a row for ${secret}`);
+function rowOf(html: string, kind: 'secret' | 'file', name: string): string {
+  const row = new RegExp(`<tr data-${kind}="${name}">(.*?)</tr>`).exec(html)?.[1];
+  assert.ok(row, `a row for ${kind} ${name}`);
   return row;
 }
 

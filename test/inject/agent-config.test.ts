@@ -51,6 +51,22 @@ describe('inject: the generated agent config', () => {
     assert.equal(bytes.toString('utf8'), `[db]\nuser = app\npassword = 'p"w'\nversion = 3\n`);
   });
 
+  it('leaves a file out of read tracking with track-reads-<file>: "false", a certificate\'s three files together', () => {
+    const config = generated({
+      'vaultlet.io/secret-ca.pem': 'pki/issue/web?common_name=x.demo.svc', 'vaultlet.io/kind-ca.pem': 'pki',
+      'vaultlet.io/template-ca.pem': '{{data.issuing_ca}}', 'vaultlet.io/track-reads-ca.pem': 'false',
+      'vaultlet.io/secret-tls': 'pki/issue/web?common_name=web.demo.svc', 'vaultlet.io/kind-tls': 'pki', 'vaultlet.io/track-reads-tls': 'false',
+      'vaultlet.io/secret-app.json': 'secret/data/app', 'vaultlet.io/track-reads-app.json': 'true',
+    });
+    assert.deepEqual(config.files.map((file) => [file.file, file.trackReads !== false]), [
+      ['app.json', true], ['ca.pem', false], ['tls.crt', false], ['tls.key', false], ['tls-ca.crt', false],
+    ]);
+    assert.throws(
+      () => parseAnnotations({ ...base, 'vaultlet.io/secret-app.json': 'secret/data/app', 'vaultlet.io/track-reads-app.json': 'no' }, { nativeSidecar: true }),
+      /vaultlet\.io\/track-reads-app\.json: must be "true" or "false" \(got "no"\)/,
+    );
+  });
+
   it('gives every secret kind the agent knows, pki with its certificate files', () => {
     const config = generated({
       'vaultlet.io/secret-legacy.json': 'kv/app', 'vaultlet.io/kind-legacy.json': 'kv1',

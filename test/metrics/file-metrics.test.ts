@@ -31,4 +31,20 @@ describe('metrics/file gauges (computed at scrape time)', () => {
     text = await registry.metrics();
     assert.match(text, /^vaultlet_secret_unread_seconds\{secret="rotated",file="rotated"\} 25$/m, 'unread time grows between scrapes without any event');
   });
+
+  it('gives a template file one series per secret it draws on, joinable on(secret), and counts unread time from the oldest unread version', async () => {
+    const registry = new Registry();
+    const files: FileSnapshot[] = [
+      { file: 'app.conf', secrets: ['db', 'app-config'], upToDate: false, accessTracked: true, versionWrittenAt: T + 50_000, unreadSince: T + 10_000 },
+    ];
+    createFileMetrics(registry, () => files, () => T + 60_000);
+    const text = await registry.metrics();
+    assert.doesNotMatch(text, /secret="db,app-config"/, 'no joined list as a label value');
+    for (const secret of ['db', 'app-config']) {
+      assert.match(text, new RegExp(`^vaultlet_file_up_to_date\\{secret="${secret}",file="app.conf"\\} 0$`, 'm'));
+      assert.match(text, new RegExp(`^vaultlet_secret_app_read\\{secret="${secret}",file="app.conf"\\} 0$`, 'm'));
+      // Written 10 s ago, but unread since an earlier version 50 s ago.
+      assert.match(text, new RegExp(`^vaultlet_secret_unread_seconds\\{secret="${secret}",file="app.conf"\\} 50$`, 'm'));
+    }
+  });
 });

@@ -38,12 +38,21 @@ const METRICS: Array<[string, string]> = [
   ['vaultlet_logins_total', 'counter'],
   ['vaultlet_token_renewals_total', 'counter'],
   ['vaultlet_token_expiry_seconds', 'gauge'],
+  ['vaultlet_token_expiry_timestamp_seconds', 'gauge'],
+  ['vaultlet_token_ttl_seconds', 'gauge'],
+  ['vaultlet_token_next_renewal_timestamp_seconds', 'gauge'],
   ['vaultlet_vault_requests_total', 'counter'],
   ['vaultlet_vault_request_duration_seconds', 'histogram'],
   ['vaultlet_secret_renewals_total', 'counter'],
+  ['vaultlet_secret_reads_total', 'counter'],
   ['vaultlet_secret_rotations_total', 'counter'],
   ['vaultlet_secret_writes_total', 'counter'],
   ['vaultlet_secret_expiry_seconds', 'gauge'],
+  ['vaultlet_secret_expiry_timestamp_seconds', 'gauge'],
+  ['vaultlet_secret_lease_ttl_seconds', 'gauge'],
+  ['vaultlet_secret_next_refresh_timestamp_seconds', 'gauge'],
+  ['vaultlet_secret_last_success_timestamp_seconds', 'gauge'],
+  ['vaultlet_secret_consecutive_failures', 'gauge'],
   ['vaultlet_secret_last_write_timestamp_seconds', 'gauge'],
   ['vaultlet_secret_app_read', 'gauge'],
   ['vaultlet_secret_app_read_delay_seconds', 'gauge'],
@@ -172,36 +181,44 @@ describe('PrometheusRecorder', () => {
       'vaultlet_secret_renewals_total{secret="db",result="success"} 0',
       'vaultlet_secret_renewals_total{secret="db",result="failure"} 0',
     ]);
+    assert.deepEqual(samples(lines, 'vaultlet_secret_reads_total'), [
+      'vaultlet_secret_reads_total{secret="db",result="success"} 0',
+      'vaultlet_secret_reads_total{secret="db",result="failure"} 0',
+    ]);
     assert.deepEqual(samples(lines, 'vaultlet_secret_rotations_total'), [
       'vaultlet_secret_rotations_total{secret="db",result="success"} 0',
       'vaultlet_secret_rotations_total{secret="db",result="failure"} 0',
     ]);
-    assert.deepEqual(samples(lines, 'vaultlet_secret_writes_total').sort(), [
-      'vaultlet_secret_writes_total{secret="db",result="failure",changed="false"} 0',
-      'vaultlet_secret_writes_total{secret="db",result="failure",changed="true"} 0',
-      'vaultlet_secret_writes_total{secret="db",result="success",changed="false"} 0',
-      'vaultlet_secret_writes_total{secret="db",result="success",changed="true"} 0',
+    // A failed write changes nothing, so there is no "failure, changed" series that could never move.
+    assert.deepEqual(samples(lines, 'vaultlet_secret_writes_total'), [
+      'vaultlet_secret_writes_total{secret="db",result="changed"} 0',
+      'vaultlet_secret_writes_total{secret="db",result="unchanged"} 0',
+      'vaultlet_secret_writes_total{secret="db",result="failure"} 0',
     ]);
   });
 
-  it('counts renewals, rotations and writes per secret', async () => {
+  it('counts renewals, reads, rotations and writes per secret', async () => {
     const { recorder, scrape } = setup();
     recorder.declareSecret('db', 'database');
     recorder.secretRenewed('db', 'success');
     recorder.secretRenewed('db', 'success');
+    recorder.secretRead('db', 'failure');
+    recorder.secretRead('db', 'success');
     recorder.secretRotated('db', 'failure');
     recorder.secretWritten('db', 'success', true);
     recorder.secretWritten('db', 'success', false);
     recorder.secretWritten('db', 'success', false);
-    recorder.secretWritten('api', 'failure', true);
+    recorder.secretWritten('api', 'failure', false);
     const lines = await scrape();
     for (const line of [
       'vaultlet_secret_renewals_total{secret="db",result="success"} 2',
+      'vaultlet_secret_reads_total{secret="db",result="success"} 1',
+      'vaultlet_secret_reads_total{secret="db",result="failure"} 1',
       'vaultlet_secret_rotations_total{secret="db",result="failure"} 1',
       'vaultlet_secret_rotations_total{secret="db",result="success"} 0',
-      'vaultlet_secret_writes_total{secret="db",result="success",changed="true"} 1',
-      'vaultlet_secret_writes_total{secret="db",result="success",changed="false"} 2',
-      'vaultlet_secret_writes_total{secret="api",result="failure",changed="true"} 1',
+      'vaultlet_secret_writes_total{secret="db",result="changed"} 1',
+      'vaultlet_secret_writes_total{secret="db",result="unchanged"} 2',
+      'vaultlet_secret_writes_total{secret="api",result="failure"} 1',
     ]) {
       assert.ok(lines.includes(line), line);
     }
@@ -249,6 +266,47 @@ describe('PrometheusRecorder', () => {
     assert.deepEqual(samples(await scrape(), 'vaultlet_secret_last_write_timestamp_seconds'), []);
   });
 
+  it('gives alerts the lease in fractions: expiry and planned refresh as timestamps, the granted TTL', async () => {
+    const { state, scrape } = setup();
+    state.secrets = [
+      { name: 'db', engine: 'leased', expiresAt: T0 + 3_600_000, ttlMs: 3_600_000, nextRefreshAt: T0 + 2_400_000, lastSuccessAt: T0, consecutiveFailures: 0 },
+      { name: 'app', engine: 'kv2', expiresAt: Infinity, nextRefreshAt: T0 + 300_000, lastSuccessAt: T0 - 5_000, consecutiveFailures: 2 },
+      { name: 'new', engine: 'kv2', expiresAt: 0 },
+    ];
+    state.now = T0 + 60_000;
+    const lines = await scrape();
+    assert.deepEqual(samples(lines, 'vaultlet_secret_expiry_timestamp_seconds'), [`vaultlet_secret_expiry_timestamp_seconds{secret="db",engine="leased"} ${T0 / 1000 + 3600}`]);
+    // A secret not written yet (expiresAt 0) has no lease to time: no 1970 expiry that would page.
+    assert.deepEqual(samples(lines, 'vaultlet_secret_lease_ttl_seconds'), ['vaultlet_secret_lease_ttl_seconds{secret="db",engine="leased"} 3600']);
+    assert.deepEqual(samples(lines, 'vaultlet_secret_next_refresh_timestamp_seconds'), [
+      `vaultlet_secret_next_refresh_timestamp_seconds{secret="db",engine="leased"} ${T0 / 1000 + 2400}`,
+      `vaultlet_secret_next_refresh_timestamp_seconds{secret="app",engine="kv2"} ${T0 / 1000 + 300}`,
+    ]);
+    assert.deepEqual(samples(lines, 'vaultlet_secret_last_success_timestamp_seconds'), [
+      `vaultlet_secret_last_success_timestamp_seconds{secret="db"} ${T0 / 1000}`,
+      `vaultlet_secret_last_success_timestamp_seconds{secret="app"} ${T0 / 1000 - 5}`,
+    ]);
+    assert.deepEqual(samples(lines, 'vaultlet_secret_consecutive_failures'), [
+      'vaultlet_secret_consecutive_failures{secret="db"} 0',
+      'vaultlet_secret_consecutive_failures{secret="app"} 2',
+      'vaultlet_secret_consecutive_failures{secret="new"} 0',
+    ]);
+  });
+
+  it("gives the token's expiry, granted TTL and planned renewal; none for a token that never expires", async () => {
+    const { state, scrape } = setup();
+    const tokenLines = async () => (await scrape()).filter((l) => /^vaultlet_token_(expiry_timestamp|ttl|next_renewal_timestamp)_seconds /.test(l));
+    assert.deepEqual(await tokenLines(), []);
+    state.token = { expiresAt: T0 + 3_600_000, ttlMs: 3_600_000, nextRenewalAt: T0 + 2_400_000 };
+    assert.deepEqual(await tokenLines(), [
+      `vaultlet_token_expiry_timestamp_seconds ${T0 / 1000 + 3600}`,
+      'vaultlet_token_ttl_seconds 3600',
+      `vaultlet_token_next_renewal_timestamp_seconds ${T0 / 1000 + 2400}`,
+    ]);
+    state.token = { expiresAt: Infinity, ttlMs: 0 };
+    assert.deepEqual(await tokenLines(), []);
+  });
+
   it('reports readiness as read at scrape time', async () => {
     const { state, scrape } = setup();
     assert.deepEqual(samples(await scrape(), 'vaultlet_ready'), ['vaultlet_ready 0']);
@@ -276,7 +334,7 @@ describe('PrometheusRecorder', () => {
     recorder.secretRotated('db', 'success');
     recorder.secretWritten('db', 'success', true);
     const allowed = new Set([
-      'db', 'database', 'kubernetes', 'lease_renew', 'success', 'failure', 'true', 'false', '200', 'error',
+      'db', 'database', 'kubernetes', 'lease_renew', 'success', 'failure', 'changed', 'unchanged', '200', 'error',
       '1.2.3', process.version,
       '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf',
     ]);
