@@ -13,6 +13,7 @@ import { addKubernetesAuthRoutes } from './kubernetes-auth.js';
 import { addKv2Routes } from './kv2.js';
 import { addLeaseRoutes } from './lease-routes.js';
 import { LIST_MARKER_HEADER } from './list-method.js';
+import { addMountRoutes } from './mounts.js';
 import { addPolicyRoutes } from './policy-routes.js';
 import { tokenFromRequest, vaultPathOf } from './route.js';
 import { addTokenRoutes } from './token-routes.js';
@@ -50,6 +51,7 @@ function vaultRouter(ctx: DevContext): express.Router {
   router.use(wrappingMiddleware(ctx));
   addWrappingRoutes(router, ctx);
   addPolicyRoutes(router, ctx);
+  addMountRoutes(router, ctx);
   addTokenRoutes(router, ctx);
   addLeaseRoutes(router, ctx);
   addKubernetesAuthRoutes(router, ctx);

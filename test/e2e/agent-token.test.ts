@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentProcess, sample } from '../support/agent-process.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 const DB = { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' };
 
-describe('the agent token over its lifetime (real agent process)', function () {
+forEachBackend('the agent token over its lifetime (real agent process)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
@@ -20,7 +21,7 @@ describe('the agent token over its lifetime (real agent process)', function () {
 
   it('renews its token, logs in again before the max TTL, and moves its leases to the new token before Vault revokes them with the old one', async () => {
     // Token: 2 s TTL, 6 s max. Database lease: 60 s, far longer than any token.
-    vault = await startVaultFixture({ tokenTtl: '2s', tokenMaxTtl: '6s', dbDefaultTtl: '60s', dbMaxTtl: '10m' });
+    vault = await startVaultFixture({ backend, tokenTtl: '2s', tokenMaxTtl: '6s', dbDefaultTtl: '60s', dbMaxTtl: '10m' });
     const config = await vault.writeConfig(vault.config([DB]));
     agent = AgentProcess.start(['run', '--config', config]);
     await agent.waitReady();
@@ -38,19 +39,19 @@ describe('the agent token over its lifetime (real agent process)', function () {
     const logins = sample(metrics, 'vaultlet_logins_total', { method: 'kubernetes', result: 'success' }) ?? 0;
     assert.ok(logins >= 2 && logins <= 4, `logged in ${logins} times in 14 s with a 6 s max TTL`);
     // Every lease the agent renewed was alive: no renewal was refused because its token had died.
-    const refused = vault.server.requests.filter((r) => r.path === 'sys/leases/renew' && r.status !== 200);
+    const refused = vault.backend.requests.filter((r) => r.path === 'sys/leases/renew' && r.status !== 200);
     assert.deepEqual(refused.map((r) => r.status), []);
     // One credential per token at most: leases follow the token, they are not re-leased at random.
     assert.ok(users.size >= 2 && users.size <= logins, `${users.size} credentials for ${logins} logins`);
-    assert.equal(vault.server.leaseCount('database/creds/demo'), 1, 'exactly one live lease at the end');
+    assert.equal(await vault.backend.leaseCount('database/creds/demo'), 1, 'exactly one live lease at the end');
   });
 
   it('uses VAULT_ADDR over the address in the file, as Vault Agent does', async () => {
-    vault = await startVaultFixture();
+    vault = await startVaultFixture({ backend });
     const doc = vault.config([DB]) as { vault: { address: string } };
     doc.vault.address = 'http://127.0.0.1:9';
     const config = await vault.writeConfig(doc);
-    agent = AgentProcess.start(['run', '--config', config], { VAULT_ADDR: vault.server.url });
+    agent = AgentProcess.start(['run', '--config', config], { VAULT_ADDR: vault.backend.url });
     await agent.waitReady();
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { AgentProcess } from '../support/agent-process.js';
 import { artifactPath, launchChromium, type HeadlessChromium } from '../support/chromium.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 const SECRETS = [
@@ -27,7 +28,7 @@ async function rows(page: Page): Promise<string[][]> {
   return result;
 }
 
-describe('/status in headless Chromium (real agent, real browser)', function () {
+forEachBackend('/status in headless Chromium (real agent, real browser)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
@@ -35,7 +36,7 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
 
   before(async () => {
     // 40 s leases: renewed at about 27 s, after this test has read its countdowns.
-    vault = await startVaultFixture({ dbDefaultTtl: '40s', dbMaxTtl: '5m' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '40s', dbMaxTtl: '5m' });
     agent = AgentProcess.start(['run', '--config', await vault.writeConfig(vault.config(SECRETS))]);
     await agent.waitReady();
     browser = await launchChromium();
@@ -125,9 +126,9 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
     const page = await browser!.context.newPage();
     await page.goto(`${agent!.metricsUrl}/status`);
     const before = (await stat(join(vault.secretsDir, 'config.json'))).mtimeMs;
-    const written = await fetch(`${vault.server.url}/v1/secret/data/demo/config`, {
+    const written = await fetch(`${vault.backend.directUrl}/v1/secret/data/demo/config`, {
       method: 'POST',
-      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       body: JSON.stringify({ data: { api_key: 'second-version-of-the-key' } }),
     });
     assert.equal(written.status, 200);
