@@ -5,12 +5,14 @@ import { DEMO_POLICY } from '../../src/demo/vault-setup.js';
 import { AgentProcess, sample, type LogLine } from '../support/agent-process.js';
 import { imageCommand } from '../support/image-runtime.js';
 import type { ProxiedRequest } from '../support/fault-proxy.js';
+import { until } from '../support/until.js';
 import { forEachBackend, type VaultBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 /**
  * The fault matrix of issue "Never the reason an app loses its credentials": one real agent
- * process per row against the dev server, with the fault switched on and off from the test.
+ * process per row against each backend (the dev server, OpenBao), with the fault switched on and
+ * off from the test in the fault proxy in front of it.
  * Each row checks what a user would: the files the app reads, /readyz, /metrics and the logs.
  */
 
@@ -153,6 +155,8 @@ const TRANSIENT_FAULTS: TransientFault[] = [
   { row: '502', status: '502', ...injected(502) },
   { row: '412 (index not yet replicated)', status: '412', ...injected(412) },
   { row: 'connection refused', status: 'error', on: (s) => s.refuseConnections(), off: (s) => s.acceptConnections() },
+  { row: 'connection reset before an answer', status: 'error', on: (s) => void (s.faults.reset = true), off: (s) => void (s.faults.reset = false) },
+  { row: 'a body cut off halfway', status: 'error', on: (s) => void (s.faults.truncate = true), off: (s) => void (s.faults.truncate = false) },
   // The renewal (due at 60–70% of 8 s) must time out before the hang ends at 87.5%.
   {
     row: 'a hanging Vault (request timeout 1s)', status: 'error', ttlSeconds: 8, until: 0.875, requestTimeout: '1s',
@@ -285,7 +289,7 @@ forEachBackend('fault matrix: vaultlet run against a failing Vault and a hostile
     const accessor = answered(server, DB.path, 200)!.tokenAccessor!;
     const revokedAt = Date.now();
     assert.ok(await server.revokeTokenByAccessor(accessor));
-    assert.equal(await server.leaseCount(DB.path), 0, 'Vault revokes the leases with the token');
+    await until('Vault to revoke the leases with the token', async () => (await server.leaseCount(DB.path)) === 0);
 
     await agent.waitFor('a new credential', async () => (await username(dbFile)) !== first, 10_000);
     await agent.waitReady(5_000);
