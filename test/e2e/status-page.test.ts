@@ -114,7 +114,7 @@ forEachBackend('/status in headless Chromium (real agent, real browser)', functi
     // The agent's own Vault token (the dev server issues hvs.* like Vault 1.10+) and any JWT.
     assert.ok(!/hvs\.|eyJ/.test(html), 'no Vault token or JWT on the page');
 
-    const png = await artifactPath('status-page.png');
+    const png = await artifactPath(`status-page-${backend.kind}.png`);
     await page.screenshot({ path: png, fullPage: true });
     const bytes = await readFile(png);
     assert.ok(bytes.length > 5_000 && bytes.subarray(1, 4).toString() === 'PNG', `screenshot saved to ${png}`);
@@ -143,7 +143,7 @@ forEachBackend('/status in headless Chromium (real agent, real browser)', functi
     await agent!.stop('SIGKILL');
     await page.locator('#connection', { hasText: 'agent not answering' }).waitFor({ timeout: 5_000 });
     await page.locator('body.stale').waitFor({ timeout: 1_000 });
-    await page.screenshot({ path: await artifactPath('status-page-agent-gone.png'), fullPage: true });
+    await page.screenshot({ path: await artifactPath(`status-page-agent-gone-${backend.kind}.png`), fullPage: true });
     await page.close();
   });
 });

@@ -55,7 +55,7 @@ export class OpenApiChecker {
         .replace(/\{([^}]+)\}(\/?)$|\{([^}]+)\}/g, (_m, last: string | undefined, slash: string, name: string | undefined) => {
           params.push((last ?? name)!);
           // Mount paths and KV paths may span several segments; a list's last one may be empty (the root).
-          return last !== undefined && slash ? '(.*?)/' : '(.+?)';
+          return last !== undefined && slash ? '(?:(.+?)/)?' : '(.+?)';
         });
       return { template, regex: new RegExp(`^${source}$`), params, item };
     });
