@@ -67,7 +67,7 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
       data: {
         kubernetes_host: config.kubernetesHost, kubernetes_ca_cert: config.caPem, pem_keys: config.pemKeys,
         issuer: config.issuer, disable_iss_validation: config.disableIssValidation, disable_local_ca_jwt: false,
-        token_reviewer_jwt_set: config.reviewerJwt !== '', use_annotations_as_alias_metadata: false,
+        token_reviewer_jwt_set: config.reviewerJwt !== '',
       },
     };
   };
@@ -105,11 +105,10 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
     if (!role) throw notFound();
     return {
       data: {
-        bound_service_account_names: role.names, bound_service_account_namespaces: role.namespaces,
+        bound_service_account_names: role.names, bound_service_account_namespace_selector: '', bound_service_account_namespaces: role.namespaces,
         audience: role.audience, alias_name_source: role.aliasNameSource, token_policies: role.policies,
-        policies: role.policies, token_ttl: role.ttl, ttl: role.ttl, token_max_ttl: role.maxTtl, max_ttl: role.maxTtl,
-        token_explicit_max_ttl: role.explicitMaxTtl, token_period: role.period, period: role.period,
-        token_no_default_policy: role.noDefaultPolicy, token_bound_cidrs: [], token_num_uses: 0, token_type: 'default',
+        token_ttl: role.ttl, token_max_ttl: role.maxTtl, token_explicit_max_ttl: role.explicitMaxTtl, token_period: role.period,
+        token_no_default_policy: role.noDefaultPolicy, token_bound_cidrs: [], token_num_uses: 0, token_strictly_bind_ip: false, token_type: 'default',
       },
     };
   };

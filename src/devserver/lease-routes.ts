@@ -42,8 +42,9 @@ export function addLeaseRoutes(router: Router, ctx: DevContext): void {
     if (!lease) throw badRequest('invalid lease');
     return {
       data: {
-        id: lease.id, issue_time: iso(lease.issueTime), expire_time: iso(lease.expireAt),
-        last_renewal: iso(lease.lastRenewal), renewable: lease.renewable, ttl: leases.ttlSeconds(lease),
+        expire_time: iso(lease.expireAt), id: lease.id, issue_time: iso(lease.issueTime), last_renewal: iso(lease.lastRenewal),
+        // The path the secret was read from: the lease id without its random last part.
+        path: lease.id.slice(0, lease.id.lastIndexOf('/')), renewable: lease.renewable, ttl: leases.ttlSeconds(lease),
       },
     };
   };

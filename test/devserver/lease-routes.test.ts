@@ -22,7 +22,7 @@ describe('devserver lease listing, token accessors and revoke-prefix', () => {
     assert.equal(accessors.length, 1, 'the root token');
   });
 
-  it('revoke-prefix on auth/<mount>/ revokes the tokens that mount issued, and their leases', async () => {
+  it('revoke-prefix on auth/<mount> revokes the tokens that mount issued, and their leases', async () => {
     await root('POST', 'auth/approle/role/app', { token_ttl: '1h' });
     await root('POST', 'database/roles/app', { db_name: 'x', creation_statements: ['CREATE ROLE "{{name}}";'], default_ttl: '1h' });
     await root('POST', 'sys/policies/acl/creds', { policy: 'path "database/creds/app" { capabilities = ["read"] }' });
@@ -34,7 +34,7 @@ describe('devserver lease listing, token accessors and revoke-prefix', () => {
     const other = (await root('POST', 'auth/token/create', { ttl: '1h' })).body.auth.client_token as string;
     assert.equal((await call(server, 'GET', '/v1/database/creds/app', { token })).status, 200);
     assert.equal(server.leaseCount('database/creds/app'), 1);
-    assert.equal((await root('PUT', 'sys/leases/revoke-prefix/auth/approle/')).status, 204);
+    assert.equal((await root('PUT', 'sys/leases/revoke-prefix/auth/approle')).status, 204);
     assert.equal((await call(server, 'GET', '/v1/auth/token/lookup-self', { token })).status, 403);
     assert.equal(server.leaseCount('database/creds/app'), 0, 'the token took its lease with it');
     assert.equal((await call(server, 'GET', '/v1/auth/token/lookup-self', { token: other })).status, 200, 'a token of another mount stays');
