@@ -4,7 +4,8 @@ import { startTokenReviewer, type TokenReviewer } from '../../src/demo/token-rev
 import { startDevServer, type DevServer } from '../../src/devserver/index.js';
 import { acceptedDifferences, DEVSERVER_DOC } from '../support/accepted-differences.js';
 import { runDifferentialScenario, type Observation } from '../support/differential-scenario.js';
-import { startOpenBao, type OpenBaoServer } from '../support/openbao-server.js';
+import { startOpenBao, type OpenBaoServer } from '../../src/demo/openbao-server.js';
+import { openbaoBinary } from '../support/openbao-binary.js';
 import { startTestPostgres, type PostgresCluster } from '../support/postgres.js';
 import { shapeDifferences, shapeOf } from '../support/response-shape.js';
 
@@ -26,7 +27,7 @@ describe('differential: the dev server answers as OpenBao does', function () {
     issuer = await createServiceAccountIssuer();
     reviewer = await startTokenReviewer({ publicKeyPem: issuer.publicKeyPem });
     clusters = await Promise.all([startTestPostgres(), startTestPostgres()]);
-    [dev, bao] = await Promise.all([startDevServer({ port: 0 }), startOpenBao()]);
+    [dev, bao] = await Promise.all([startDevServer({ port: 0 }), startOpenBao({ binary: openbaoBinary() })]);
   });
   after(async () => {
     await dev?.close();

@@ -2,7 +2,8 @@ import { startDevServer } from '../../src/devserver/index.js';
 import type { RequestMatch } from '../../src/devserver/index.js';
 import { recordForConformance } from './conformance-log.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest, type ProxyFaults } from './fault-proxy.js';
-import { startOpenBao } from './openbao-server.js';
+import { startOpenBao } from '../../src/demo/openbao-server.js';
+import { openbaoBinary } from './openbao-binary.js';
 import { startTestPostgres, type PostgresCluster } from './postgres.js';
 import { vaultApi, type VaultApi } from './vault-api.js';
 
@@ -58,7 +59,7 @@ export async function startBackend(kind: BackendKind): Promise<VaultBackend> {
       await server.close();
     });
   }
-  const server = await startOpenBao();
+  const server = await startOpenBao({ binary: openbaoBinary() });
   return behindProxy(kind, server.url, server.rootToken, () => server.log(), () => server.close());
 }
 

@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/util/free-port.js';
-import { openbaoBinary } from './openbao-binary.js';
+import { freePort } from '../util/free-port.js';
 
 /** A real `bao server -dev` (in-memory storage, unsealed) on a free loopback port. */
 export interface OpenBaoServer {
@@ -25,8 +24,8 @@ const LOG_LIMIT = 20_000;
  * 200. The dev listener also opens a cluster port (listen port + 1); when another process took
  * either port in between, the start is retried on other ports.
  */
-export async function startOpenBao(options: { logLevel?: string } = {}): Promise<OpenBaoServer> {
-  const binary = openbaoBinary();
+export async function startOpenBao(options: { binary: string; logLevel?: string }): Promise<OpenBaoServer> {
+  const { binary } = options;
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 4; attempt++) {
     const port = await freePortPair();
@@ -52,7 +51,7 @@ async function startOn(binary: string, port: number, logLevel: string): Promise<
   const collect = (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-LOG_LIMIT));
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  // mocha --exit ends the process without after hooks on some failures; never leave a server behind.
+  // A test run (mocha --exit) or the demo may end without closing it; never leave a server behind.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const url = `http://127.0.0.1:${port}`;
