@@ -48,6 +48,23 @@ forEachBackend('the agent token over its lifetime (real agent process)', functio
     await until('exactly one live lease at the end', async () => (await vault.backend.leaseCount('database/creds/demo')) === 1);
   });
 
+  it('with a periodic token (role token_period, no max TTL): renews it every period, never logs in again, keeps its lease', async () => {
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '60s', dbMaxTtl: '10m' });
+    await vault.backend.api.write('auth/kubernetes/role/demo', { token_period: '2s', token_ttl: 0, token_max_ttl: 0 });
+    agent = AgentProcess.start(['run', '--config', await vault.writeConfig(vault.config([DB]))]);
+    await agent.waitReady();
+    const first = JSON.parse(await readFile(join(vault.secretsDir, 'db.json'), 'utf8')).username as string;
+    // Far past what a 2 s token would live without renewals.
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    const metrics = await agent.metrics();
+    assert.ok((sample(metrics, 'vaultlet_token_renewals_total', { result: 'success' }) ?? 0) >= 3, 'renewed every period');
+    assert.equal(sample(metrics, 'vaultlet_logins_total', { method: 'kubernetes', result: 'success' }), 1, 'one login');
+    assert.equal(JSON.parse(await readFile(join(vault.secretsDir, 'db.json'), 'utf8')).username, first, 'the same credential');
+    assert.equal(vault.backend.leasesIssued('database/creds/demo'), 1);
+    const renewals = vault.backend.requests.filter((r) => r.path === 'auth/token/renew-self');
+    assert.ok(renewals.every((r) => r.status === 200), `renewals answered ${renewals.map((r) => r.status)}`);
+  });
+
   it('uses VAULT_ADDR over the address in the file, as Vault Agent does', async () => {
     vault = await startVaultFixture({ backend });
     const doc = vault.config([DB]) as { vault: { address: string } };
