@@ -91,6 +91,8 @@ export async function runDifferentialScenario(target: ScenarioTarget): Promise<O
   const wrappedSecretId = (await send('approle secret-id, wrapped', 'POST', 'auth/approle/role/app/secret-id', { body: {}, wrapTtl: '5m' }))?.wrap_info?.token as string;
   await send('kv v2 write', 'POST', 'secret/data/demo/config', { body: { data: { api_key: 'v1' } } });
   await send('kv v2 write again', 'POST', 'secret/data/demo/config', { body: { data: { api_key: 'v2' } } });
+  await send('kv v2 write, to delete', 'POST', 'secret/data/demo/deleted', { body: { data: { api_key: 'gone' } } });
+  await send('kv v2 delete', 'DELETE', 'secret/data/demo/deleted');
   await send('kv v1 write', 'POST', 'kv/app/config', { body: { api_key: 'v1' } });
   await send('database config', 'POST', 'database/config/demo-postgres', { body: vaultConnectionConfig(target.postgres, '*') });
   await send('database role', 'POST', 'database/roles/demo', {
@@ -146,6 +148,8 @@ export async function runDifferentialScenario(target: ScenarioTarget): Promise<O
   await send('403 bad token', 'GET', 'secret/data/demo/config', { token: 'not-a-token' });
   await send('403 denied path', 'GET', 'secret/data/other', { token: kubernetes });
   await send('404 missing secret', 'GET', 'secret/data/demo/missing', { token: kubernetes });
+  // A deleted version is a 404 that still carries its metadata.
+  await send('404 deleted secret', 'GET', 'secret/data/demo/deleted', { token: kubernetes });
   await send('400 renew unknown lease', 'PUT', 'sys/leases/renew', { body: { lease_id: 'database/creds/demo/nope' }, token: kubernetes });
   await send('400 lookup unknown lease', 'PUT', 'sys/leases/lookup', { body: { lease_id: 'database/creds/demo/nope' } });
   await send('405 unsupported operation', 'DELETE', 'auth/token/renew-self', { token: kubernetes });
