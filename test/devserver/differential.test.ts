@@ -70,3 +70,24 @@ function differences(dev: Observation, real: Observation): Difference[] {
   if (/^\d{3} /.test(dev.step) && errors(dev.body) !== errors(real.body)) found.push({ key: at('errors'), what: `${errors(dev.body)} on the dev server, ${errors(real.body)} on OpenBao` });
   return found;
 }
+
+describe('the differential comparison itself', () => {
+  it('finds missing and extra keys, changed types, lists against objects, and reads the accepted list', () => {
+    const dev = shapeOf({ a: 1, b: 'x', list: [{ k: 1 }], nested: { only: true }, gone: null });
+    const real = shapeOf({ a: '1', b: 'y', list: [{ k: 1, extra: 'e' }], nested: { other: 1 }, added: [] });
+    assert.deepEqual(shapeDifferences(dev, real).map((d) => `${d.path}: ${d.what}`).sort(), [
+      'a: number on the dev server, string on OpenBao',
+      'added: missing on the dev server',
+      'gone: only on the dev server',
+      'list[].extra: missing on the dev server',
+      'nested.only: only on the dev server',
+      'nested.other: missing on the dev server',
+    ]);
+    assert.deepEqual(shapeDifferences(shapeOf({ l: [] }), shapeOf({ l: [1] })), [], 'an empty list fits any list');
+    assert.deepEqual(shapeDifferences(shapeOf({ l: [1] }), shapeOf({ l: { x: 1 } })).map((d) => d.path), ['l']);
+    const accepted = acceptedDifferences();
+    assert.ok(accepted.length > 0 && accepted.length <= 5, `${accepted.length} accepted differences: keep the list short`);
+    assert.ok(accepted.some((entry) => entry.matches('kv v2 read › mount_type')));
+    assert.ok(!accepted.some((entry) => entry.matches('kv v2 read › data.data')));
+  });
+});
