@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { imageCommand, imageRuntime } from '../test/support/image-runtime.js';
+import type { BackendChoice } from '../test/support/vault-backend.js';
 import { startVaultFixture } from '../test/support/vault-fixture.js';
 import { seededRandom } from './fleet/random.js';
 
@@ -122,17 +123,19 @@ export interface KillLoopOptions {
   readonly timeBudgetMs?: number;
   readonly seed?: number;
   readonly log?: (line: string) => void;
+  /** The Vault to run against (forEachBackend's); the dev server when absent. */
+  readonly backend?: BackendChoice;
 }
 
 export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopResult> {
   const deadline = Date.now() + (options.timeBudgetMs ?? Number.POSITIVE_INFINITY);
   const random = seededRandom(options.seed ?? 1);
-  const vault = await startVaultFixture({ dbDefaultTtl: '2s', dbMaxTtl: '2s' });
+  const vault = await startVaultFixture({ dbDefaultTtl: '2s', dbMaxTtl: '2s', ...(options.backend ? { backend: options.backend } : {}) });
   const dir = vault.secretsDir;
   let version = 0;
   const writeKv = async () => {
     const key = `key-${++version}`;
-    await fetch(`${vault.backend.url}/v1/secret/data/demo/config`, {
+    await fetch(`${vault.backend.directUrl}/v1/secret/data/demo/config`, {
       method: 'POST',
       headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       body: JSON.stringify({ data: { api_key: key, api_url: 'https://api.example.internal', padding: 'p'.repeat(PADDING), end_marker: key } }),
