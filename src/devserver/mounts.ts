@@ -25,6 +25,6 @@ export function addMountRoutes(router: Router, ctx: DevContext): void {
     if (table[path]) throw badRequest(`path is already in use at ${path}`);
     throw badRequest(`the dev server cannot enable ${kind === 'auth' ? 'auth method' : 'secrets engine'} "${type}" at ${path}: its mounts are fixed (${Object.keys(table).join(', ')})`);
   };
-  addRoute(router, ctx, '/sys/mounts/*path', { mountType: 'system', sudo: false, write: enable(SECRET_MOUNTS, 'secrets') });
+  addRoute(router, ctx, '/sys/mounts/*path', { mountType: 'system', sudo: true, write: enable(SECRET_MOUNTS, 'secrets') });
   addRoute(router, ctx, '/sys/auth/*path', { mountType: 'system', sudo: true, write: enable(AUTH_MOUNTS, 'auth') });
 }
