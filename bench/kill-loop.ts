@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { imageCommand, imageRuntime } from '../test/support/image-runtime.js';
+import type { BackendChoice } from '../test/support/vault-backend.js';
 import { startVaultFixture } from '../test/support/vault-fixture.js';
 import { seededRandom } from './fleet/random.js';
 
@@ -123,19 +124,21 @@ export interface KillLoopOptions {
   readonly timeBudgetMs?: number;
   readonly seed?: number;
   readonly log?: (line: string) => void;
+  /** The Vault to run against (forEachBackend's); the dev server when absent. */
+  readonly backend?: BackendChoice;
 }
 
 export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopResult> {
   const deadline = Date.now() + (options.timeBudgetMs ?? Number.POSITIVE_INFINITY);
   const random = seededRandom(options.seed ?? 1);
-  const vault = await startVaultFixture({ dbDefaultTtl: '2s', dbMaxTtl: '2s' });
+  const vault = await startVaultFixture({ dbDefaultTtl: '2s', dbMaxTtl: '2s', ...(options.backend ? { backend: options.backend } : {}) });
   const dir = vault.secretsDir;
   let version = 0;
   const writeKv = async () => {
     const key = `key-${++version}`;
-    await fetch(`${vault.server.url}/v1/secret/data/demo/config`, {
+    await fetch(`${vault.backend.directUrl}/v1/secret/data/demo/config`, {
       method: 'POST',
-      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       body: JSON.stringify({ data: { api_key: key, api_url: 'https://api.example.internal', padding: 'p'.repeat(PADDING), end_marker: key } }),
     });
   };
@@ -145,7 +148,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
       { name: 'db', kind: 'leased', path: 'database/creds/demo', file: FILES.db },
       { name: 'app-config', kind: 'kv2', path: 'demo/config', file: FILES.kv, format: 'env', refresh_interval: '1s' },
     ],
-    { vault: { address: vault.server.url, retry_cap: '2s', max_retries: 1 }, listen: false, log: { level: 'info' } },
+    { vault: { address: vault.backend.url, retry_cap: '2s', max_retries: 1 }, listen: false, log: { level: 'info' } },
   ));
   const result: KillLoopResult = {
     iterations: 0, tornFiles: [], reader: { reads: 0, problems: [] }, leftoverTempFiles: 0, tempFilesByTarget: {}, widerTempFiles: [],
@@ -219,7 +222,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
     if ((temp.mode & ~targetMode) !== 0) result.widerTempFiles.push(`${temp.path} (${temp.mode.toString(8)} > ${targetMode.toString(8)})`);
   }
   result.versionsSeen = versions.size;
-  result.leasesIssued = vault.server.leasesIssued('database/creds/demo');
+  result.leasesIssued = vault.backend.leasesIssued('database/creds/demo');
   const once = spawn(process.execPath, imageCommand(['once', '--config', config, '--timeout', '20s']), { env: { PATH: process.env.PATH, ...imageRuntime().env }, stdio: 'ignore' });
   result.finalOnceExit = await new Promise<number | null>((resolve) => once.once('exit', resolve));
   await vault.close();

@@ -388,17 +388,23 @@ export class Agent {
   }
 }
 
-/** A state file is adopted only by an agent logging in to the same Vault the same way. */
+/**
+ * A state file is adopted only by an agent logging in to the same Vault the same way. The
+ * namespace is part of "the same Vault": OpenBao accepts a child namespace's token and leases in
+ * requests to the root one, so without it an agent moved to another namespace kept serving the
+ * old one's credentials. (Appended only when set, so existing state files keep matching.)
+ */
 function identityOf(config: Config): string {
   const { auth } = config;
+  const namespace = config.vault.namespace ? [config.vault.namespace] : [];
   switch (auth.method) {
     case 'kubernetes':
     case 'jwt':
-      return JSON.stringify([config.vault.address, auth.mount, auth.role]);
+      return JSON.stringify([config.vault.address, auth.mount, auth.role, ...namespace]);
     case 'approle':
-      return JSON.stringify([config.vault.address, auth.mount, auth.roleIdFile]);
+      return JSON.stringify([config.vault.address, auth.mount, auth.roleIdFile, ...namespace]);
     case 'token_file':
-      return JSON.stringify([config.vault.address, auth.path]);
+      return JSON.stringify([config.vault.address, auth.path, ...namespace]);
   }
 }
 

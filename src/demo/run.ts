@@ -5,26 +5,45 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeVault from 'node-vault';
-import { startDevServer } from '../devserver/index.js';
 import { findPostgresBinaries, startPostgresCluster, type PostgresCluster } from '../devserver/postgres-cluster.js';
 import { demoConfigYaml } from './agent-config.js';
-import { createServiceAccountIssuer } from './service-account.js';
-import { setupDemoVault } from './vault-setup.js';
+import { startDemoVault, type DemoVaultKind } from './demo-vault.js';
 
 /**
- * `npm run demo`: the dev server and a real agent process with short TTLs (30 s leases capped
- * at 2 min), so renewals and rotations show within a minute. Prints `secrets:` and `metrics:`
- * once the agent is ready; Ctrl-C stops both and exits 0. With PostgreSQL installed, the database
- * credentials are real users of a throwaway cluster.
+ * `npm run demo`: the dev server (or, with `-- --vault bao`, a real OpenBao) and a real agent
+ * process with short TTLs (30 s leases capped at 2 min), so renewals and rotations show within a
+ * minute. Prints `secrets:` and `metrics:` once the agent is ready; Ctrl-C stops everything and
+ * exits 0. With PostgreSQL installed, the database credentials are real users of a throwaway
+ * cluster (OpenBao needs one).
  */
 async function main(): Promise<void> {
+  const kind = vaultKind(process.argv.slice(2));
   const database = await startDemoDatabase();
   try {
-    await runDemo(database);
+    await runDemo(kind, database);
   } catch (error) {
     await database.cluster?.close();
     throw error;
   }
+}
+
+const USAGE = 'usage: npm run demo [-- --vault dev|bao]   (dev: the bundled dev server, the default; bao: OpenBao)';
+
+function vaultKind(args: string[]): DemoVaultKind {
+  let kind: string = 'dev';
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--vault' && i + 1 < args.length) kind = args[++i]!;
+    else if (arg.startsWith('--vault=')) kind = arg.slice('--vault='.length);
+    else usage(`unknown argument "${arg}"`);
+  }
+  if (kind !== 'dev' && kind !== 'bao') usage(`--vault must be dev or bao (got "${kind}")`);
+  return kind as DemoVaultKind;
+}
+
+function usage(problem: string): never {
+  process.stderr.write(`demo: ${problem}\n${USAGE}\n`);
+  process.exit(2);
 }
 
 /** A throwaway PostgreSQL when the machine has one; otherwise the dev server's in-memory users. */
@@ -39,19 +58,15 @@ async function startDemoDatabase(): Promise<{ cluster?: PostgresCluster; line: s
   }
 }
 
-async function runDemo(database: { cluster?: PostgresCluster; line: string }): Promise<void> {
+async function runDemo(kind: DemoVaultKind, database: { cluster?: PostgresCluster; line: string }): Promise<void> {
   const { cluster } = database;
   // /dev/shm is tmpfs, like the pod's emptyDir with medium: Memory.
   const base = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'vaultlet-demo-'));
   const secretsDir = join(base, 'secrets');
   await mkdir(secretsDir, { mode: 0o755 });
 
-  const server = await startDevServer({ port: Number(process.env.DEMO_VAULT_PORT ?? 0) });
-  const issuer = await createServiceAccountIssuer();
-  await setupDemoVault({
-    address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem, pki: { ttl: '3m' },
-    ...(cluster ? { postgres: { host: cluster.host, port: cluster.port, username: cluster.superuser, password: cluster.superuserPassword } } : {}),
-  });
+  const server = await startDemoVault(kind, { ...(cluster ? { cluster } : {}), port: Number(process.env.DEMO_VAULT_PORT ?? 0) });
+  const { issuer } = server;
   const tokenPath = join(base, 'serviceaccount-token');
   await writeFile(tokenPath, await issuer.sign({ namespace: 'default', name: 'demo-app' }), { mode: 0o600 });
   const configPath = join(base, 'vaultlet.yaml');
@@ -122,7 +137,7 @@ async function runDemo(database: { cluster?: PostgresCluster; line: string }): P
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  process.stdout.write(`vault: ${server.url} (dev server, root token "${server.rootToken}")\n`);
+  process.stdout.write(`vault: ${server.url} (${server.description}, root token "${server.rootToken}")\n`);
   process.stdout.write(`secrets: ${secretsDir}\n`);
   process.stdout.write(`${database.line}\n`);
   if (cluster) {

@@ -24,7 +24,8 @@ export async function createServiceAccountIssuer(): Promise<ServiceAccountIssuer
         .setProtectedHeader({ alg: 'RS256', kid: 'demo' })
         .setIssuer(DEMO_ISSUER)
         .setSubject(`system:serviceaccount:${namespace}:${name}`)
-        .setAudience(audience)
+        // Kubernetes always issues `aud` as an array; Vault's kubernetes auth refuses a bare string (500).
+        .setAudience([audience])
         .setIssuedAt(now)
         .setNotBefore(now)
         .setExpirationTime(now + ttlSeconds)

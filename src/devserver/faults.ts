@@ -1,4 +1,5 @@
-import type { RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { DevFaults } from './types.js';
 import { sendError, VaultHttpError } from './vault-http.js';
 
@@ -16,6 +17,11 @@ const VAULT_MESSAGES: Record<number, string> = {
   // A performance standby that has not caught up with the X-Vault-Index the client sent.
   412: 'required index state not present',
 };
+
+/** The error message of an injected status: Vault's own where the status has a fixed meaning. */
+export function injectedFaultMessage(status: number): string {
+  return VAULT_MESSAGES[status] ?? 'injected fault';
+}
 
 export function defaultFaults(): DevFaults {
   return { sealed: false, latencyMs: 0, errorStatus: 0, errorRate: 1, hang: false };
@@ -37,7 +43,7 @@ export function faultsMiddleware(faults: DevFaults, signal: AbortSignal): Reques
       if (faults.retryAfterSeconds !== undefined && (faults.errorStatus === 429 || faults.errorStatus === 503)) {
         res.set('Retry-After', String(faults.retryAfterSeconds));
       }
-      sendError(res, new VaultHttpError(faults.errorStatus, [VAULT_MESSAGES[faults.errorStatus] ?? 'injected fault']));
+      sendError(res, new VaultHttpError(faults.errorStatus, [injectedFaultMessage(faults.errorStatus)]));
       return;
     }
     next();
@@ -45,7 +51,7 @@ export function faultsMiddleware(faults: DevFaults, signal: AbortSignal): Reques
 }
 
 /** Resolves true when the hang is lifted, false when the client or the server gave up first. */
-function holdWhileHanging(faults: DevFaults, res: Response, signal: AbortSignal): Promise<boolean> {
+export function holdWhileHanging(faults: Pick<DevFaults, 'hang'>, res: ServerResponse, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setInterval(check, HANG_POLL_MS);
     const onClose = () => finish(false);
@@ -64,7 +70,7 @@ function holdWhileHanging(faults: DevFaults, res: Response, signal: AbortSignal)
   });
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+export function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);

@@ -27,7 +27,7 @@ export function addHealthRoutes(router: Router, ctx: DevContext): void {
     return {
       status,
       raw: {
-        initialized: true, sealed, standby: sealed, performance_standby: false,
+        initialized: true, sealed, standby: sealed,
         replication_performance_mode: 'disabled', replication_dr_mode: 'disabled',
         server_time_utc: Math.floor(ctx.now() / 1000), version: VAULT_VERSION,
         ...(sealed ? {} : cluster),

@@ -1,5 +1,5 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader } from 'jose';
+import { compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import { VaultHttpError, badRequest, permissionDenied } from './vault-http.js';
 
 /** Signing algorithms Kubernetes may use for service account tokens (as Vault allows). */
@@ -50,6 +50,29 @@ export async function verifyServiceAccountJwt(
     }
   }
   if (!payload) throw permissionDenied();
+  checkClaims(payload, expected);
+  return payload;
+}
+
+/**
+ * Vault's kubernetes auth without `pem_keys`: the claims are read without checking the signature
+ * (the TokenReview that follows vouches for the token), then checked as usual.
+ */
+export function decodeUnverifiedJwt(jwt: string, expected: ClaimExpectations): Record<string, unknown> {
+  let payload: Record<string, unknown>;
+  try {
+    const alg = decodeProtectedHeader(jwt).alg;
+    if (!alg || !ALLOWED_ALGS.includes(alg)) throw new VaultHttpError(403, [`unsupported signing algorithm "${alg}"`]);
+    payload = decodeJwt(jwt) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof VaultHttpError) throw error;
+    throw new VaultHttpError(403, ['failed to parse JWT']);
+  }
+  checkClaims(payload, expected);
+  return payload;
+}
+
+function checkClaims(payload: Record<string, unknown>, expected: ClaimExpectations): void {
   const claimError = (message: string) => new VaultHttpError(403, [message]);
   const { nowSeconds } = expected;
   if (typeof payload['exp'] === 'number' && nowSeconds > payload['exp'] + LEEWAY_SECONDS) {
@@ -68,7 +91,6 @@ export async function verifyServiceAccountJwt(
       throw claimError('invalid audience (aud) claim: audience claim does not match any expected audience');
     }
   }
-  return payload;
 }
 
 export interface ServiceAccountClaims {

@@ -3,13 +3,16 @@ import type { Router } from 'express';
 import type { DevContext } from './context.js';
 import { boolField, durationField, stringField, stringList } from './fields.js';
 import { newUuid } from './ids.js';
-import { parsePemKey, serviceAccountOf, verifyServiceAccountJwt } from './jwt-verify.js';
+import { decodeUnverifiedJwt, parsePemKey, serviceAccountOf, verifyServiceAccountJwt, type ServiceAccountClaims } from './jwt-verify.js';
+import { reviewToken } from './kubernetes-token-review.js';
 import { addRoute, type Call } from './route.js';
 import { authBlock } from './token-view.js';
-import { badRequest, notFound, VaultHttpError, type Reply } from './vault-http.js';
+import { badRequest, notFound, permissionDenied, VaultHttpError, type Reply } from './vault-http.js';
 
 interface KubernetesConfig {
   kubernetesHost: string;
+  caPem: string;
+  reviewerJwt: string;
   pemKeys: string[];
   keys: KeyObject[];
   issuer: string;
@@ -34,7 +37,11 @@ function globListContains(patterns: readonly string[], value: string): boolean {
   return patterns.some((p) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value));
 }
 
-/** The kubernetes auth method mounted at auth/kubernetes, verifying JWTs with `pem_keys`. */
+/**
+ * The kubernetes auth method mounted at auth/kubernetes. Like Vault it asks the cluster's
+ * TokenReview API about every login; given `pem_keys` it checks the signature itself instead
+ * (Vault does both), so the demo and benchmarks need no API server.
+ */
 export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount = 'kubernetes'): void {
   let config: KubernetesConfig | undefined;
   const roles = new Map<string, KubernetesRole>();
@@ -49,7 +56,8 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
     const host = stringField(body, 'kubernetes_host');
     if (!host) throw badRequest('no host provided');
     config = {
-      kubernetesHost: host, pemKeys, keys: pemKeys.map(parsePemKey), issuer: stringField(body, 'issuer'),
+      kubernetesHost: host, caPem: stringField(body, 'kubernetes_ca_cert'), reviewerJwt: stringField(body, 'token_reviewer_jwt'),
+      pemKeys, keys: pemKeys.map(parsePemKey), issuer: stringField(body, 'issuer'),
       disableIssValidation: boolField(body, 'disable_iss_validation', true),
     };
   };
@@ -57,9 +65,9 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
     if (!config) return { data: null };
     return {
       data: {
-        kubernetes_host: config.kubernetesHost, kubernetes_ca_cert: '', pem_keys: config.pemKeys,
+        kubernetes_host: config.kubernetesHost, kubernetes_ca_cert: config.caPem, pem_keys: config.pemKeys,
         issuer: config.issuer, disable_iss_validation: config.disableIssValidation, disable_local_ca_jwt: false,
-        token_reviewer_jwt_set: false, use_annotations_as_alias_metadata: false,
+        token_reviewer_jwt_set: config.reviewerJwt !== '',
       },
     };
   };
@@ -97,11 +105,10 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
     if (!role) throw notFound();
     return {
       data: {
-        bound_service_account_names: role.names, bound_service_account_namespaces: role.namespaces,
+        bound_service_account_names: role.names, bound_service_account_namespace_selector: '', bound_service_account_namespaces: role.namespaces,
         audience: role.audience, alias_name_source: role.aliasNameSource, token_policies: role.policies,
-        policies: role.policies, token_ttl: role.ttl, ttl: role.ttl, token_max_ttl: role.maxTtl, max_ttl: role.maxTtl,
-        token_explicit_max_ttl: role.explicitMaxTtl, token_period: role.period, period: role.period,
-        token_no_default_policy: role.noDefaultPolicy, token_bound_cidrs: [], token_num_uses: 0, token_type: 'default',
+        token_ttl: role.ttl, token_max_ttl: role.maxTtl, token_explicit_max_ttl: role.explicitMaxTtl, token_period: role.period,
+        token_no_default_policy: role.noDefaultPolicy, token_bound_cidrs: [], token_num_uses: 0, token_strictly_bind_ip: false, token_type: 'default',
       },
     };
   };
@@ -114,13 +121,17 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
     const role = roles.get(roleName);
     if (!role) throw badRequest(`invalid role name "${roleName}"`);
     if (!config) throw new VaultHttpError(500, ['could not load backend configuration']);
-    // Without pem_keys Vault asks the TokenReview API, which this server cannot reach.
-    if (config.keys.length === 0) throw new VaultHttpError(403, ['permission denied']);
-    const claims = await verifyServiceAccountJwt(jwt, config.keys, {
+    const expected = {
       nowSeconds: Math.floor(ctx.now() / 1000),
       ...(config.issuer && !config.disableIssValidation ? { issuer: config.issuer } : {}),
       ...(role.audience.trim() ? { audience: role.audience } : {}),
-    });
+    };
+    // With pem_keys the signature is checked here; without, the TokenReview below vouches for it.
+    const claims = config.keys.length > 0 ? await verifyServiceAccountJwt(jwt, config.keys, expected) : decodeUnverifiedJwt(jwt, expected);
+    // Vault decodes the claims into a struct whose aud is a list; Kubernetes always sends one.
+    if (typeof claims['aud'] === 'string') {
+      throw new VaultHttpError(500, ["decoding failed due to the following error(s):\n\n'aud' source data must be an array or slice, got string"]);
+    }
     const sa = serviceAccountOf(claims);
     if (!(role.names.length === 1 && role.names[0] === '*') && !globListContains(role.names, sa.name)) {
       throw new VaultHttpError(403, ['service account name not authorized']);
@@ -129,6 +140,7 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
       throw new VaultHttpError(403, ['namespace not authorized']);
     }
     if (!sa.uid) throw new VaultHttpError(500, ['could not parse UID from claims']);
+    if (config.keys.length === 0) await lookUpInCluster(config, jwt, sa, role.audience ? [role.audience] : stringList(claims['aud']));
     const alias = role.aliasNameSource === 'serviceaccount_name' ? `${sa.namespace}/${sa.name}` : sa.uid;
     const entityId = entities.get(alias) ?? newUuid();
     entities.set(alias, entityId);
@@ -159,4 +171,18 @@ export function addKubernetesAuthRoutes(router: Router, ctx: DevContext, mount =
     delete: (call) => void roles.delete(call.params['name']!),
   });
   addRoute(router, ctx, `${base}/login`, { mountType, unauthenticated: true, write: login });
+}
+
+/**
+ * Vault's last step of a kubernetes login: the cluster's TokenReview API must vouch for the token
+ * and name the same service account. Any failure is a plain 403.
+ */
+async function lookUpInCluster(config: KubernetesConfig, jwt: string, sa: ServiceAccountClaims, audiences: string[]): Promise<void> {
+  let reviewed: ServiceAccountClaims;
+  try {
+    reviewed = await reviewToken({ host: config.kubernetesHost, caPem: config.caPem, reviewerJwt: config.reviewerJwt }, jwt, audiences);
+  } catch {
+    throw permissionDenied();
+  }
+  if (reviewed.name !== sa.name || reviewed.uid !== sa.uid || reviewed.namespace !== sa.namespace) throw permissionDenied();
 }

@@ -110,9 +110,10 @@ export function addKv2Routes(router: Router, ctx: DevContext, mount = 'secret'):
     const numbers = [...secret.versions.keys()];
     return {
       data: {
-        cas_required: secret.casRequired, created_time: iso(secret.createdTime), current_version: secret.currentVersion,
+        cas_required: secret.casRequired, created_time: iso(secret.createdTime), current_metadata_version: 0, current_version: secret.currentVersion,
         custom_metadata: secret.customMetadata, delete_version_after: `${secret.deleteVersionAfter}s`,
-        max_versions: secret.maxVersions, oldest_version: numbers.length ? Math.min(...numbers) : 0,
+        // Vault moves oldest_version only when max_versions trims old versions.
+        max_versions: secret.maxVersions, metadata_cas_required: false, oldest_version: oldestKept(numbers),
         updated_time: iso(secret.updatedTime), versions,
       },
     };
@@ -155,4 +156,10 @@ export function addKv2Routes(router: Router, ctx: DevContext, mount = 'secret'):
     mountType,
     write: (call) => eachVersion(call, (v) => { v.destroyed = true; v.data = null; }),
   });
+}
+
+/** 0 until versions have been trimmed away, then the first one kept (as Vault reports it). */
+function oldestKept(numbers: number[]): number {
+  const oldest = numbers.length ? Math.min(...numbers) : 0;
+  return oldest > 1 ? oldest : 0;
 }

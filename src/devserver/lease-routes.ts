@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { DevContext } from './context.js';
 import { durationField, stringField } from './fields.js';
 import { addRoute, type Call } from './route.js';
-import { badRequest, VaultHttpError, type Reply } from './vault-http.js';
+import { badRequest, notFound, VaultHttpError, type Reply } from './vault-http.js';
 
 /** sys/leases/{renew,revoke,lookup,revoke-prefix} plus the legacy sys/renew, sys/revoke forms. */
 export function addLeaseRoutes(router: Router, ctx: DevContext): void {
@@ -42,14 +42,28 @@ export function addLeaseRoutes(router: Router, ctx: DevContext): void {
     if (!lease) throw badRequest('invalid lease');
     return {
       data: {
-        id: lease.id, issue_time: iso(lease.issueTime), expire_time: iso(lease.expireAt),
-        last_renewal: iso(lease.lastRenewal), renewable: lease.renewable, ttl: leases.ttlSeconds(lease),
+        expire_time: iso(lease.expireAt), id: lease.id, issue_time: iso(lease.issueTime), last_renewal: iso(lease.lastRenewal),
+        // The path the secret was read from: the lease id without its random last part.
+        path: lease.id.slice(0, lease.id.lastIndexOf('/')), renewable: lease.renewable, ttl: leases.ttlSeconds(lease),
       },
     };
   };
   const revokePrefix = (call: Call) => {
     const prefix = call.params['prefix'] ?? '';
     leases.revokePrefix(prefix);
+    ctx.tokens.revokeByLeasePrefix(prefix);
+  };
+  /** One level of the lease id tree below the prefix, as Vault lists it: ids, and "dir/" for deeper ones. */
+  const listPrefix = (call: Call): Reply => {
+    const prefix = (call.params['prefix'] ?? '').replace(/^\/+/, '');
+    const keys = new Set<string>();
+    for (const id of leases.liveIds(prefix)) {
+      const rest = id.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      keys.add(slash < 0 ? rest : rest.slice(0, slash + 1));
+    }
+    if (keys.size === 0) throw notFound();
+    return { data: { keys: [...keys].sort() } };
   };
 
   for (const path of ['/sys/leases/renew', '/sys/renew']) {
@@ -60,7 +74,8 @@ export function addLeaseRoutes(router: Router, ctx: DevContext): void {
     addRoute(router, ctx, path, { mountType, write: revoke });
     addRoute(router, ctx, `${path}/*id`, { mountType, write: revoke });
   }
-  addRoute(router, ctx, '/sys/leases/lookup', { mountType, write: lookup });
+  addRoute(router, ctx, '/sys/leases/lookup', { mountType, write: lookup, list: listPrefix });
+  addRoute(router, ctx, '/sys/leases/lookup/*prefix', { mountType, sudo: true, list: listPrefix });
   for (const path of ['/sys/leases/revoke-prefix/*prefix', '/sys/revoke-prefix/*prefix']) {
     addRoute(router, ctx, path, { mountType, sudo: true, write: revokePrefix });
   }

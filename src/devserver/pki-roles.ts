@@ -68,14 +68,15 @@ export function roleResponse(role: PkiRole): Record<string, unknown> {
   return {
     allow_any_name: role.allowAnyName, allow_bare_domains: role.allowBareDomains, allow_glob_domains: role.allowGlobDomains,
     allow_ip_sans: role.allowIpSans, allow_localhost: role.allowLocalhost, allow_subdomains: role.allowSubdomains,
-    allow_token_displayname: false, allow_wildcard_certificates: role.allowWildcardCertificates,
-    allowed_domains: role.allowedDomains, allowed_domains_template: false, allowed_other_sans: [], allowed_serial_numbers: [],
+    allow_globs_in_identity_templates: false, allow_token_displayname: false, allow_wildcard_certificates: role.allowWildcardCertificates,
+    allowed_domains: role.allowedDomains, allowed_domains_template: false, allowed_ip_sans_cidr: [], allowed_other_sans: [], allowed_serial_numbers: [],
     allowed_uri_sans: [], allowed_uri_sans_template: false, allowed_user_ids: [], basic_constraints_valid_for_non_ca: false,
     client_flag: role.clientFlag, cn_validations: ['email', 'hostname'], code_signing_flag: false, country: [],
     email_protection_flag: false, enforce_hostnames: role.enforceHostnames, ext_key_usage: [], ext_key_usage_oids: [],
     generate_lease: role.generateLease, issuer_ref: 'default', key_bits: role.keyBits, key_type: 'rsa',
     key_usage: ['DigitalSignature', 'KeyAgreement', 'KeyEncipherment'], locality: [], max_ttl: role.maxTtl,
-    no_store: role.noStore, not_after: '', not_before_duration: role.notBeforeDuration, organization: [], ou: [],
+    no_store: role.noStore, not_after: '', not_after_bound: 'permit', not_before: '', not_before_bound: 'permit',
+    not_before_duration: role.notBeforeDuration, organization: [], ou: [],
     policy_identifiers: [], postal_code: [], province: [], require_cn: role.requireCn, server_flag: role.serverFlag,
     signature_bits: 256, street_address: [], ttl: role.ttl, use_csr_common_name: true, use_csr_sans: true, use_pss: false,
   };

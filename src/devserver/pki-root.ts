@@ -8,6 +8,10 @@ import { badRequest } from './vault-http.js';
 
 const DEFAULT_NOT_BEFORE_SECONDS = 30;
 
+/** The dev server has no config/urls, so every new root gets Vault's warning about it. */
+const NO_AIA_WARNING =
+  "This mount hasn't configured any authority information access (AIA) fields; this may make it harder for systems to find missing certificates in the chain or to validate revocation status of certificates. Consider updating /config/urls or the newly generated issuer with this information.";
+
 export interface GeneratedRoot {
   readonly issuer: Issuer;
   readonly data: Record<string, unknown>;
@@ -44,5 +48,5 @@ export async function generateRoot(type: string, body: Record<string, unknown>, 
     issuing_ca: pem, key_id: issuer.keyId, key_name: issuer.keyName, serial_number: issuer.serial,
     ...(type === 'exported' ? { private_key: key.privateKeyPem, private_key_type: 'rsa' } : {}),
   };
-  return { issuer, data, warnings };
+  return { issuer, data, warnings: [...warnings, NO_AIA_WARNING] };
 }

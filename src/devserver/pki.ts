@@ -47,7 +47,7 @@ export function addPkiRoutes(router: Router, ctx: DevContext, mount = 'pki'): vo
     const data = {
       certificate: issued.pem, issuing_ca: issuer.pem, ca_chain: [issuer.pem],
       private_key: pkcs8 ? (issued.key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).trim() : issued.key.privateKeyPem,
-      private_key_type: 'rsa', serial_number: serial, expiration: notAfter / 1000,
+      private_key_type: 'rsa', serial_number: serial, expiration: notAfter / 1000, not_before: Math.floor(issued.notBefore / 1000),
     };
     if (!role.generateLease) return { data, warnings: issued.warnings };
     // Vault's lease runs until NotAfter and is not renewable; revoking it revokes the certificate.

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { DevContext } from './context.js';
 import { PolicyParseError } from './policy.js';
+import { rfc3339Nano } from './pki-x509.js';
 import { addRoute, type Call } from './route.js';
 import { badRequest, notFound, type Reply } from './vault-http.js';
 
@@ -14,7 +15,7 @@ export function addPolicyRoutes(router: Router, ctx: DevContext): void {
     if (name === 'root') throw badRequest('cannot update "root" policy');
     if (typeof text !== 'string' || text.trim() === '') throw badRequest("'policy' parameter not supplied or empty");
     try {
-      store.put(name, text);
+      store.put(name, text, ctx.now());
     } catch (error) {
       if (error instanceof PolicyParseError) throw badRequest(`failed to parse policy: ${error.message}`);
       throw error;
@@ -29,8 +30,15 @@ export function addPolicyRoutes(router: Router, ctx: DevContext): void {
     const name = call.params['name']!.toLowerCase();
     const text = store.get(name);
     if (text === undefined) throw notFound();
-    const data = { name, [field]: text };
-    return { data, extra: data };
+    if (field === 'rules') return { data: { name, rules: text }, extra: { name, rules: text } };
+    // OpenBao's policy store: a version per write, check-and-set and templating options.
+    const revision = store.revision(name);
+    return {
+      data: {
+        allow_slashes_in_identity_templates: false, allow_wildcards_in_identity_templates: false, cas_required: false,
+        modified: rfc3339Nano(revision?.modified ?? ctx.now()), name, policy: text, version: revision?.version ?? 0,
+      },
+    };
   };
   const list = (): Reply => {
     const keys = store.names();

@@ -56,7 +56,7 @@ path "sys/wrapping/unwrap" {
 `;
 
 export class PolicyStore {
-  private readonly policies = new Map<string, { text: string; rules: PathRule[] }>();
+  private readonly policies = new Map<string, { text: string; rules: PathRule[]; version: number; modified: number }>();
   /** Merged ACLs by policy-name set; cleared on every policy change. */
   private readonly acls = new Map<string, Acl>();
 
@@ -65,14 +65,22 @@ export class PolicyStore {
   }
 
   /** Throws PolicyParseError for a policy Vault would refuse. Names are lower-cased like Vault. */
-  put(name: string, text: string): void {
-    this.policies.set(name.toLowerCase(), { text, rules: parsePolicy(text) });
+  put(name: string, text: string, now = Date.now()): void {
+    const key = name.toLowerCase();
+    const version = (this.policies.get(key)?.version ?? 0) + 1;
+    this.policies.set(key, { text, rules: parsePolicy(text), version, modified: now });
     this.acls.clear();
   }
 
   get(name: string): string | undefined {
     if (name === 'root') return '';
     return this.policies.get(name.toLowerCase())?.text;
+  }
+
+  /** OpenBao counts each write of a policy and remembers when it happened (epoch ms). */
+  revision(name: string): { version: number; modified: number } | undefined {
+    const entry = this.policies.get(name.toLowerCase());
+    return entry && { version: entry.version, modified: entry.modified };
   }
 
   delete(name: string): void {

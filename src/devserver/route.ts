@@ -2,7 +2,7 @@ import type { Request, Router } from 'express';
 import type { DevContext } from './context.js';
 import type { Capability } from './policy.js';
 import type { TokenEntry } from './tokens.js';
-import { operationOf, permissionDenied, sendReply, unsupportedOperation, type Operation, type Reply } from './vault-http.js';
+import { badRequest, operationOf, permissionDenied, policyDenied, sendReply, unsupportedOperation, type Operation, type Reply } from './vault-http.js';
 
 export interface Call {
   req: Request;
@@ -59,6 +59,8 @@ export function addRoute(router: Router, ctx: DevContext, pattern: string, spec:
       req, path: vaultPathOf(req), params: paramsOf(req.params), body: bodyOf(req, op), token: undefined,
       op: op ?? 'read',
     };
+    // Vault refuses this before looking at the token.
+    if (op === 'write' && req.path.length > 1 && req.path.endsWith('/')) throw badRequest("cannot write to a path ending in '/'");
     if (!spec.unauthenticated) {
       call.token = ctx.tokens.get(tokenFromRequest(req));
       if (!call.token) throw permissionDenied();
@@ -68,8 +70,8 @@ export function addRoute(router: Router, ctx: DevContext, pattern: string, spec:
       const capability: Capability =
         op === 'write' ? (spec.exists && !spec.exists(call) ? 'create' : 'update') : op;
       const policies = call.token.policies;
-      if (!ctx.policies.allows(policies, call.path, capability)) throw permissionDenied();
-      if (spec.sudo && !ctx.policies.allows(policies, call.path, 'sudo')) throw permissionDenied();
+      if (!ctx.policies.allows(policies, call.path, capability)) throw policyDenied();
+      if (spec.sudo && !ctx.policies.allows(policies, call.path, 'sudo')) throw policyDenied();
     }
     if (!handler) throw unsupportedOperation();
     sendReply(res, await handler(call), spec.mountType);

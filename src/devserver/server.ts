@@ -13,11 +13,12 @@ import { addKubernetesAuthRoutes } from './kubernetes-auth.js';
 import { addKv2Routes } from './kv2.js';
 import { addLeaseRoutes } from './lease-routes.js';
 import { LIST_MARKER_HEADER } from './list-method.js';
+import { addMountRoutes } from './mounts.js';
 import { addPolicyRoutes } from './policy-routes.js';
 import { tokenFromRequest, vaultPathOf } from './route.js';
 import { addTokenRoutes } from './token-routes.js';
 import type { RecordedRequest } from './types.js';
-import { notFound, permissionDenied, sendError, VaultHttpError } from './vault-http.js';
+import { badRequest, notFound, permissionDenied, policyDenied, sendError, VaultHttpError } from './vault-http.js';
 
 /** The whole dev server app: recording, body parsing, /__dev controls, faults, then /v1. */
 export function createApp(ctx: DevContext, requests: RecordedRequest[], actions: ControlActions, signal: AbortSignal): Express {
@@ -35,6 +36,7 @@ export function createApp(ctx: DevContext, requests: RecordedRequest[], actions:
   });
   app.use('/__dev', controlRouter(ctx, requests, actions));
   app.use(faultsMiddleware(ctx.faults, signal));
+  app.use(refuseForeignIndex);
   app.use('/v1', vaultRouter(ctx));
   app.use(() => {
     throw notFound();
@@ -50,6 +52,7 @@ function vaultRouter(ctx: DevContext): express.Router {
   router.use(wrappingMiddleware(ctx));
   addWrappingRoutes(router, ctx);
   addPolicyRoutes(router, ctx);
+  addMountRoutes(router, ctx);
   addTokenRoutes(router, ctx);
   addLeaseRoutes(router, ctx);
   addKubernetesAuthRoutes(router, ctx);
@@ -64,12 +67,22 @@ function vaultRouter(ctx: DevContext): express.Router {
     const token = ctx.tokens.get(tokenFromRequest(req));
     if (!token) throw permissionDenied();
     if (!token.policies.includes('root') && !ctx.policies.allows(token.policies, vaultPathOf(req), 'read')) {
-      throw permissionDenied();
+      throw policyDenied();
     }
     throw notFound();
   });
   return router;
 }
+
+/**
+ * X-Vault-Index is the replication state a client saw on another node (base64 of "v1:…"). One
+ * node is always up to date, so a well-formed index is ignored; Vault refuses one it cannot decode.
+ */
+const refuseForeignIndex: RequestHandler = (req, _res, next) => {
+  const index = req.get('x-vault-index');
+  if (index !== undefined && !Buffer.from(index, 'base64').toString('latin1').startsWith('v1:')) throw badRequest('failed to decode "X-Vault-Index"');
+  next();
+};
 
 const restoreListMethod: RequestHandler = (req, _res, next) => {
   if (req.headers[LIST_MARKER_HEADER]) {

@@ -85,6 +85,7 @@ export function addTokenRoutes(router: Router, ctx: DevContext): void {
       tokens.revoke(id);
     },
   });
+  addRoute(router, ctx, '/auth/token/accessors', { mountType, sudo: true, list: () => ({ data: { keys: tokens.accessors() } }) });
   addRoute(router, ctx, '/auth/token/revoke-accessor', {
     mountType,
     write: (call) => {

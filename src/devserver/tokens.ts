@@ -134,6 +134,23 @@ export class TokenStore {
     return token && this.get(token.id);
   }
 
+  /**
+   * Vault keeps a lease per expiring token, with id "<login path>/<hash>", so revoke-prefix on
+   * `auth/<mount>/` revokes the tokens that mount issued. Tokens that never expire have none.
+   */
+  revokeByLeasePrefix(prefix: string): void {
+    this.sweep();
+    for (const token of [...this.tokens.values()]) {
+      if (token.expireAt !== null && `${token.path}/`.startsWith(prefix)) this.revoke(token.id);
+    }
+  }
+
+  /** Every live token's accessor (root included), as LIST auth/token/accessors. */
+  accessors(): string[] {
+    this.sweep();
+    return [...this.tokens.values()].map((t) => t.accessor);
+  }
+
   liveCount(): number {
     this.sweep();
     return [...this.tokens.values()].filter((t) => !t.isRoot).length;

@@ -12,7 +12,10 @@ export class VaultHttpError extends Error {
   }
 }
 
+/** A token that is missing, unknown or expired. */
 export const permissionDenied = (): VaultHttpError => new VaultHttpError(403, ['permission denied']);
+/** A valid token whose policies do not allow the request: Vault wraps the same words in its multi-error form. */
+export const policyDenied = (): VaultHttpError => new VaultHttpError(403, ['1 error occurred:\n\t* permission denied\n\n']);
 export const badRequest = (message: string): VaultHttpError => new VaultHttpError(400, [message]);
 /** Vault answers a missing secret or unknown path with 404 and an empty errors list. */
 export const notFound = (): VaultHttpError => new VaultHttpError(404, []);

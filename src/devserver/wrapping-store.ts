@@ -33,8 +33,11 @@ export class WrappedResponses {
 
   /** Stores a successful answer behind a new wrapping token and says how to fetch it. */
   wrap(body: Record<string, unknown>, creationPath: string, ttl: number): WrapInfo {
+    // Vault names what the wrapped answer grants: a token's accessor, or an AppRole secret_id's.
     const auth = body['auth'] as { accessor?: unknown } | null | undefined;
-    return this.store(JSON.stringify(body), creationPath, ttl, typeof auth?.accessor === 'string' ? auth.accessor : undefined);
+    const data = body['data'] as { secret_id_accessor?: unknown } | null | undefined;
+    const accessor = [auth?.accessor, data?.secret_id_accessor].find((value): value is string => typeof value === 'string');
+    return this.store(JSON.stringify(body), creationPath, ttl, accessor);
   }
 
   /** sys/wrapping/rewrap: the same answer, path and TTL behind a fresh token (the old one is used up). */

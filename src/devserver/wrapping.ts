@@ -3,7 +3,7 @@ import type { DevContext } from './context.js';
 import { DurationError, parseDurationSeconds } from './durations.js';
 import { stringField } from './fields.js';
 import { addRoute, tokenFromRequest, vaultPathOf, type Call } from './route.js';
-import { badRequest, permissionDenied, VaultHttpError, type Reply } from './vault-http.js';
+import { badRequest, permissionDenied, policyDenied, VaultHttpError, type Reply } from './vault-http.js';
 import { wrappedResponsesOf, type WrapInfo } from './wrapping-store.js';
 
 /** Where the middleware leaves the requested TTL: sys/wrapping/wrap refuses to work without one. */
@@ -75,7 +75,7 @@ export function addWrappingRoutes(router: Router, ctx: DevContext): void {
   const requireCaller = (call: Call) => {
     const caller = ctx.tokens.get(tokenFromRequest(call.req));
     if (!caller) throw permissionDenied();
-    if (!caller.policies.includes('root') && !ctx.policies.allows(caller.policies, call.path, 'update')) throw permissionDenied();
+    if (!caller.policies.includes('root') && !ctx.policies.allows(caller.policies, call.path, 'update')) throw policyDenied();
   };
 
   const unwrap = (call: Call): Reply => {

@@ -245,7 +245,7 @@ describe('ConfigReloader with a real Agent (in-process dev server)', function ()
   beforeEach(async () => {
     vault = await startVaultFixture({ dbDefaultTtl: '30s', dbMaxTtl: '1h' });
     const root = (path: string, body: Record<string, unknown>) =>
-      fetch(`${vault.server.url}/v1/${path}`, { method: 'POST', headers: { 'X-Vault-Token': vault.server.rootToken }, body: JSON.stringify(body) });
+      fetch(`${vault.backend.url}/v1/${path}`, { method: 'POST', headers: { 'X-Vault-Token': vault.backend.rootToken }, body: JSON.stringify(body) });
     await root('sys/policies/acl/demo-app', { policy: `${DEMO_POLICY}\npath "database/creds/other" { capabilities = ["read"] }\npath "sys/leases/revoke" { capabilities = ["update"] }\n` });
     await root('database/roles/other', { db_name: 'demo-postgres', creation_statements: ['CREATE ROLE "{{name}}";'], default_ttl: '30s' });
     file = path.join(vault.base, 'config.yaml');
@@ -281,8 +281,8 @@ describe('ConfigReloader with a real Agent (in-process dev server)', function ()
 
   it('revokes a removed lease last: a slow revocation does not hold up an added secret', async () => {
     await start([DB, OTHER]);
-    vault.server.faults.latencyMs = 2_000;
-    vault.server.faults.latencyPathPattern = /^sys\/leases\/revoke/;
+    vault.backend.faults.latencyMs = 2_000;
+    vault.backend.faults.latencyPathPattern = /^sys\/leases\/revoke/;
     await fs.writeFile(file, stringify(vault.config([DB, KV], { listen: false })));
     const started = Date.now();
     const reload = reloader.request('test');
@@ -292,7 +292,7 @@ describe('ConfigReloader with a real Agent (in-process dev server)', function ()
     }
     assert.equal(await exists('other.json'), false);
     await reload;
-    assert.equal(vault.server.leaseCount('database/creds/other'), 0, 'revoked all the same');
+    assert.equal(await vault.backend.leaseCount('database/creds/other'), 0, 'revoked all the same');
   });
 
   it("does not rewrite a changed secret's file from the old credential", async () => {
@@ -300,8 +300,8 @@ describe('ConfigReloader with a real Agent (in-process dev server)', function ()
     const before = await fs.readFile(out('other.json'), 'utf8');
     const { ino } = await fs.stat(out('other.json'));
     // The new path answers slowly, so the reload is done before the new credential arrives.
-    vault.server.faults.latencyMs = 1_000;
-    vault.server.faults.latencyPathPattern = /^database\/creds\/demo/;
+    vault.backend.faults.latencyMs = 1_000;
+    vault.backend.faults.latencyPathPattern = /^database\/creds\/demo/;
     await fs.writeFile(file, stringify(vault.config([DB, { ...OTHER, path: 'database/creds/demo', format: 'yaml' }], { listen: false })));
     await reloader.request('test');
     assert.equal(await fs.readFile(out('other.json'), 'utf8'), before, 'not re-rendered from the revoked credential');
@@ -317,18 +317,18 @@ describe('ConfigReloader with a real Agent (in-process dev server)', function ()
 
   it('closing the agent during a reload: close waits for it, and nothing is written afterwards', async () => {
     await start([DB, OTHER]);
-    vault.server.faults.latencyMs = 1_500;
-    vault.server.faults.latencyPathPattern = /^sys\/leases\/revoke/;
+    vault.backend.faults.latencyMs = 1_500;
+    vault.backend.faults.latencyPathPattern = /^sys\/leases\/revoke/;
     await fs.writeFile(file, stringify(vault.config([DB, KV], { listen: false })));
     const reload = reloader.request('test');
-    await eventually('the revocation in flight', () => vault.server.countRequests({ path: 'sys/leases/revoke', status: 0 }) === 1, 5_000);
+    await eventually('the revocation in flight', () => vault.backend.countRequests({ path: 'sys/leases/revoke', status: 0 }) === 1, 5_000);
     await agent.close({ revoke: false, gracePeriodMs: 0 });
     const closedAt = Date.now();
     const after = await snapshot();
     await reload;
     await sleep(500);
     assert.equal(await snapshot(), after, 'nothing in the output directory changed after close() resolved');
-    const late = vault.server.requests.filter((r) => r.at > closedAt + 50);
+    const late = vault.backend.requests.filter((r) => r.at > closedAt + 50);
     assert.deepEqual(late.map((r) => r.path), [], 'no Vault request after close() resolved');
   });
 

@@ -50,9 +50,9 @@ describe('dashboard and alert rules against what a running agent exports', funct
     await agent.waitReady();
 
     // A new version makes the agent rewrite config.json and call the app's reload endpoint.
-    const written = await fetch(`${vault.server.url}/v1/secret/data/demo/config`, {
+    const written = await fetch(`${vault.backend.url}/v1/secret/data/demo/config`, {
       method: 'POST',
-      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       body: JSON.stringify({ data: { api_key: 'rotated-for-metrics' } }),
     });
     assert.equal(written.status, 200);

@@ -4,7 +4,9 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startDevServer, type DevServer } from '../../src/devserver/index.js';
+import { createServiceAccountIssuer, DEMO_ISSUER, type ServiceAccountIssuer } from '../../src/demo/service-account.js';
+import { startTokenReviewer, type TokenReviewer } from '../../src/demo/token-review.js';
+import { forEachBackend, startBackend, type VaultBackend } from '../support/vault-backend.js';
 import { deployDir } from './deploy-files.js';
 
 const run = promisify(execFile);
@@ -18,25 +20,30 @@ describe('deploy/ scripts', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  describe('vault/setup.sh against the Vault dev server', () => {
-    let vault: DevServer;
+  forEachBackend('vault/setup.sh', (backend) => {
+    let vault: VaultBackend;
+    let issuer: ServiceAccountIssuer;
+    let reviewer: TokenReviewer;
     beforeEach(async () => {
-      vault = await startDevServer({ port: 0 });
+      issuer = await createServiceAccountIssuer();
+      [vault, reviewer] = await Promise.all([startBackend(backend.kind), startTokenReviewer({ publicKeyPem: issuer.publicKeyPem })]);
     });
     afterEach(async () => {
       await vault.close();
+      await reviewer.close();
     });
 
     const api = async (path: string) => {
-      const response = await fetch(`${vault.url}/v1/${path}`, { headers: { 'X-Vault-Token': vault.rootToken } });
-      return { status: response.status, body: (await response.json()) as { data: Record<string, unknown> } };
+      const { status, body } = await vault.api.send('GET', path);
+      return { status, body: body as { data: Record<string, unknown> } };
     };
 
-    it('writes the policy and the kubernetes role the example needs, and can run again', async () => {
+    it('enables kubernetes auth pointed at the cluster, writes the policy and the role, can run again, and a service account logs in', async () => {
       const caFile = join(dir, 'ca.crt');
-      await writeFile(caFile, '-----BEGIN CERTIFICATE-----\nMIIB"quoted"\\\n-----END CERTIFICATE-----\n');
-      // The dev server's kubernetes mount always exists and it has no sys/auth: ENABLE_AUTH=false.
-      const env = { ...process.env, VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, ENABLE_AUTH: 'false', K8S_CA_FILE: caFile };
+      await writeFile(caFile, reviewer.caPem);
+      const reviewerJwtFile = join(dir, 'reviewer.jwt');
+      await writeFile(reviewerJwtFile, `${await issuer.sign({ namespace: 'vault', name: 'vault', audience: DEMO_ISSUER })}\n`);
+      const env = { ...process.env, VAULT_ADDR: vault.directUrl, VAULT_TOKEN: vault.rootToken, K8S_HOST: reviewer.url, K8S_CA_FILE: caFile, REVIEWER_JWT_FILE: reviewerJwtFile };
       for (let round = 0; round < 2; round += 1) {
         const { stdout, stderr } = await run('bash', [join(deployDir, 'vault', 'setup.sh')], { env });
         assert.match(stdout, /role demo .* is ready/);
@@ -54,15 +61,25 @@ describe('deploy/ scripts', () => {
       assert.match(String(policy.body.data.policy), /path "database\/creds\/demo" \{\n {2}capabilities = \["read"\]/);
       assert.match(String(policy.body.data.policy), /path "secret\/data\/demo\/\*"/);
       const config = await api('auth/kubernetes/config');
-      assert.equal(config.body.data.kubernetes_host, 'https://kubernetes.default.svc');
+      assert.equal(config.body.data.kubernetes_host, reviewer.url);
+      assert.equal(config.body.data.kubernetes_ca_cert, reviewer.caPem.trim());
+
+      // The example's pod logs in: Vault asks the TokenReview API, over TLS with the CA given.
+      const jwt = await issuer.sign({ namespace: 'demo', name: 'demo-app' });
+      const login = await vault.api.send('POST', 'auth/kubernetes/login', { body: { role: 'demo', jwt } });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      assert.deepEqual(login.body.auth!.policies, ['default', 'demo-app']);
+      assert.equal(reviewer.reviews.at(-1)?.username, 'system:serviceaccount:demo:demo-app');
+      const stranger = await issuer.sign({ namespace: 'other', name: 'demo-app' });
+      assert.equal((await vault.api.send('POST', 'auth/kubernetes/login', { body: { role: 'demo', jwt: stranger } })).status, 403);
     });
 
     it("fails with Vault's error and a non-zero exit when Vault refuses", async () => {
-      const env = { ...process.env, VAULT_ADDR: vault.url, VAULT_TOKEN: 'not-a-token', ENABLE_AUTH: 'false' };
+      const env = { ...process.env, VAULT_ADDR: vault.directUrl, VAULT_TOKEN: 'not-a-token' };
       const failed = await run('bash', [join(deployDir, 'vault', 'setup.sh')], { env }).then(() => undefined, (error: { code: number; stderr: string }) => error);
       assert.ok(failed, 'setup.sh must fail');
       assert.notEqual(failed.code, 0);
-      assert.match(failed.stderr, /vault: POST auth\/kubernetes\/config failed with HTTP 403/);
+      assert.match(failed.stderr, /vault: POST sys\/auth\/kubernetes failed with HTTP 403/);
     });
   });
 

@@ -130,7 +130,8 @@ describe('devserver database static roles', () => {
     const as = (method: string, path: string) => call(server, method, `/v1/${path}`, { token });
     assert.equal((await as('GET', 'database/static-creds/app')).status, 200);
     const denied = await as('POST', 'database/rotate-role/app');
-    assert.deepEqual([denied.status, denied.body], [403, { errors: ['permission denied'] }]);
+    // A token the policy does not cover: Vault's multi-error wording (a bad token gets the plain one).
+    assert.deepEqual([denied.status, denied.body], [403, { errors: ['1 error occurred:\n\t* permission denied\n\n'] }]);
     assert.equal((await as('GET', 'database/static-roles/app')).status, 403);
     assert.equal((await as('GET', 'database/static-creds/other')).status, 403);
   });

@@ -45,7 +45,7 @@ describe('devserver kubernetes auth', () => {
   interface Claims {
     name?: string;
     namespace?: string;
-    audience?: string;
+    audience?: string | string[];
     issuer?: string;
     expiresInSeconds?: number;
     legacy?: boolean;
@@ -64,7 +64,8 @@ describe('devserver kubernetes auth', () => {
     return new SignJWT(payload)
       .setProtectedHeader({ alg })
       .setIssuer(claims.issuer ?? ISSUER)
-      .setAudience(claims.audience ?? 'vault')
+      // Kubernetes always issues aud as a list.
+      .setAudience(claims.audience ?? ['vault'])
       .setSubject(`system:serviceaccount:${namespace}:${name}`)
       .setIssuedAt(nowSeconds)
       .setNotBefore(nowSeconds)
@@ -123,8 +124,10 @@ describe('devserver kubernetes auth', () => {
     ['an expired token', async () => ({ role: 'web', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256', { expiresInSeconds: -3600 }) }), 403, 'validation failed, token is expired (exp)'],
     ['a wrong service account name', async () => ({ role: 'web', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256', { name: 'db' }) }), 403, 'service account name not authorized'],
     ['a wrong namespace', async () => ({ role: 'web', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256', { namespace: 'other' }) }), 403, 'namespace not authorized'],
-    ['a wrong audience', async () => ({ role: 'web', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256', { audience: 'api' }) }), 403, 'invalid audience (aud) claim: audience claim does not match any expected audience'],
+    ['a wrong audience', async () => ({ role: 'web', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256', { audience: ['api'] }) }), 403, 'invalid audience (aud) claim: audience claim does not match any expected audience'],
     ['a wrong issuer', async () => ({ role: 'web', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256', { issuer: 'https://elsewhere' }) }), 403, 'invalid issuer (iss) claim'],
+    // Vault decodes aud into a list and fails on a bare string, which Kubernetes never issues.
+    ['a bare-string aud', async () => ({ role: 'web', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256', { audience: 'vault' }) }), 500, "decoding failed due to the following error(s):\n\n'aud' source data must be an array or slice, got string"],
     ['an unknown role', async () => ({ role: 'nope', jwt: await serviceAccountJwt(rsa.privateKey, 'RS256') }), 400, 'invalid role name "nope"'],
     ['a missing role', async () => ({ role: '', jwt: 'x' }), 400, 'missing role'],
     ['a missing jwt', async () => ({ role: 'web', jwt: '' }), 400, 'missing jwt'],

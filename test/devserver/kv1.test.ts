@@ -81,7 +81,7 @@ describe('devserver KV version 1 at kv/', () => {
     const as = (method: string, path: string, body?: unknown) => call(server, method, `/v1/${path}`, { token, body });
     assert.equal((await as('GET', 'kv/app/db')).status, 200);
     assert.equal((await as('LIST', 'kv/app/')).status, 200);
-    assert.deepEqual(await as('GET', 'kv/other').then((r) => [r.status, r.body]), [403, { errors: ['permission denied'] }]);
+    assert.deepEqual(await as('GET', 'kv/other').then((r) => [r.status, r.body]), [403, { errors: ['1 error occurred:\n\t* permission denied\n\n'] }]);
     assert.equal((await as('POST', 'kv/app/db', { k: 'x' })).status, 403, 'read-only path');
     assert.equal((await as('POST', 'kv/drop/new', { k: 'x' })).status, 204, 'create allows a new key');
     assert.equal((await as('POST', 'kv/drop/new', { k: 'y' })).status, 403, 'but not overwriting it (update)');

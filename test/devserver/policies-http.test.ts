@@ -35,7 +35,7 @@ describe('devserver policies over HTTP', () => {
     await vault.write('secret/data/team/blue/shared', { data: { a: 2 } });
     const denied = await vaultError(vault.read('secret/data/app/admin'));
     assert.equal(denied.status, 403);
-    assert.deepEqual(denied.body.errors, ['permission denied']);
+    assert.deepEqual(denied.body.errors, ['1 error occurred:\n\t* permission denied\n\n']);
     assert.equal((await vaultError(vault.read('secret/data/other'))).status, 403);
     assert.equal((await vaultError(vault.write('secret/data/app/config', { data: {} }))).status, 403);
     assert.equal((await vaultError(vault.read('sys/policies/acl/app'))).status, 403);

@@ -6,11 +6,12 @@ import { AgentProcess, sample } from '../support/agent-process.js';
 import { startHookListener, type HookListener } from '../support/hook-listener.js';
 import { putKv2 } from '../support/kv-secret.js';
 import { startNamedProcess, type NamedProcess } from '../support/named-process.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 const DEBOUNCE_MS = 300;
 
-describe('on-change actions observed by real processes and listeners (real agent process)', function () {
+forEachBackend('on-change actions observed by real processes and listeners (real agent process)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
@@ -18,7 +19,7 @@ describe('on-change actions observed by real processes and listeners (real agent
   let hook: HookListener | undefined;
 
   beforeEach(async () => {
-    vault = await startVaultFixture({ dbDefaultTtl: '3s', dbMaxTtl: '6s' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '3s', dbMaxTtl: '6s' });
   });
   afterEach(async function () {
     if (agent && this.currentTest?.state === 'failed') console.log(agent.describe());
@@ -38,7 +39,7 @@ describe('on-change actions observed by real processes and listeners (real agent
   const path = (file: string) => join(vault.secretsDir, file);
   const runs = async (labels: Record<string, string>) => sample(await agent!.metrics(), 'vaultlet_action_runs_total', labels) ?? 0;
   /** A new KV version, picked up at the next 1 s refresh: a change of every file drawn from it. */
-  const rotateKv = () => putKv2(vault.server, 'demo/config', { api_key: 'rotated-kv-value', api_url: 'https://api.example.internal' });
+  const rotateKv = () => putKv2(vault.backend, 'demo/config', { api_key: 'rotated-kv-value', api_url: 'https://api.example.internal' });
   const kv = (extra: Record<string, unknown>) => ({ name: 'app-config', kind: 'kv2', path: 'demo/config', refresh_interval: '1s', ...extra });
 
   it('signal: sends SIGHUP to the app process found by name when its lease rotates, not at the first write', async () => {

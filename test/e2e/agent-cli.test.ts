@@ -2,18 +2,19 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentProcess } from '../support/agent-process.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 const DB = { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' };
 const KV = { name: 'app-config', kind: 'kv2', path: 'demo/config', file: 'config.env', format: 'env' };
 
-describe('vaultlet once, token_file auth and bad config (real processes)', function () {
+forEachBackend('vaultlet once, token_file auth and bad config (real processes)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
 
   beforeEach(async () => {
-    vault = await startVaultFixture();
+    vault = await startVaultFixture({ backend });
   });
   afterEach(async function () {
     if (agent && this.currentTest?.state === 'failed') console.log(agent.describe());
@@ -28,8 +29,8 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
     assert.equal(await agent.wait(), 0, agent.describe());
     assert.deepEqual((await readdir(vault.secretsDir)).filter((f) => !f.startsWith('.')).sort(), ['config.env', 'db.json']);
     assert.match(await readFile(join(vault.secretsDir, 'config.env'), 'utf8'), /^API_KEY=demo-kv-secret-1$/m);
-    assert.equal(vault.server.leaseCount('database/creds/demo'), 1);
-    assert.equal(vault.server.tokenCount(), 1);
+    assert.equal(await vault.backend.leaseCount('database/creds/demo'), 1);
+    assert.equal(await vault.backend.tokenCount(), 1);
   });
 
   it('once exits 1 naming the file and template line when a template cannot be rendered, after writing the rest', async () => {
@@ -45,7 +46,7 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
   });
 
   it('once gives up with exit 1 after --timeout when Vault stays sealed, writing nothing', async () => {
-    vault.server.faults.sealed = true;
+    vault.backend.faults.sealed = true;
     const config = await vault.writeConfig(vault.config([KV], { listen: false }));
     agent = AgentProcess.start(['once', '--config', config, '--timeout', '2s']);
     assert.equal(await agent.wait(), 1);
@@ -54,9 +55,9 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
   });
 
   it('token_file auth: uses the token from the file, does not revoke a token it did not create', async () => {
-    const created = await fetch(`${vault.server.url}/v1/auth/token/create`, {
+    const created = await fetch(`${vault.backend.directUrl}/v1/auth/token/create`, {
       method: 'POST',
-      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       body: JSON.stringify({ policies: ['demo-app'], ttl: '1h' }),
     });
     const token = ((await created.json()) as { auth: { client_token: string } }).auth.client_token;
@@ -65,10 +66,10 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
     const config = await vault.writeConfig(vault.config([KV], { auth: { method: 'token_file', path: tokenFile } }));
     agent = AgentProcess.start(['run', '--config', config]);
     await agent.waitReady();
-    assert.ok(vault.server.requests.some((r) => r.path === 'auth/token/lookup-self' && r.status === 200));
-    assert.ok(!vault.server.requests.some((r) => r.path.endsWith('/login')));
+    assert.ok(vault.backend.requests.some((r) => r.path === 'auth/token/lookup-self' && r.status === 200));
+    assert.ok(!vault.backend.requests.some((r) => r.path.endsWith('/login')));
     assert.equal(await agent.stop('SIGTERM'), 0);
-    const lookup = await fetch(`${vault.server.url}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': token } });
+    const lookup = await fetch(`${vault.backend.directUrl}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': token } });
     assert.equal(lookup.status, 200, 'the user-supplied token must survive the agent');
   });
 
@@ -83,12 +84,12 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
       const doc = vault.config([{ ...KV }]) as Record<string, any>;
       mutate(doc);
       const config = await vault.writeConfig(doc);
-      const before = vault.server.requests.length;
+      const before = vault.backend.requests.length;
       agent = AgentProcess.start(['run', '--config', config]);
       assert.equal(await agent.wait(), 2);
       assert.match(agent.stderr, expected);
       assert.deepEqual(await readdir(vault.secretsDir), []);
-      assert.equal(vault.server.requests.length, before, 'no request reached Vault');
+      assert.equal(vault.backend.requests.length, before, 'no request reached Vault');
     });
   }
 
@@ -107,11 +108,11 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
 
   it('an unwritable output directory exits 1 with a clear message before any Vault call', async () => {
     const config = await vault.writeConfig(vault.config([KV], { output: { directory: join(vault.base, 'missing-dir') } }));
-    const before = vault.server.requests.length;
+    const before = vault.backend.requests.length;
     agent = AgentProcess.start(['run', '--config', config]);
     assert.equal(await agent.wait(), 1);
     assert.match(agent.stderr, /missing-dir/);
-    assert.equal(vault.server.requests.length, before);
+    assert.equal(vault.backend.requests.length, before);
   });
 
   it('never writes a secret value or token into its logs or metrics, even with DEBUG=* for its libraries', async () => {
@@ -122,7 +123,7 @@ describe('vaultlet once, token_file auth and bad config (real processes)', funct
     await agent.stop('SIGTERM');
     const db = JSON.parse(await readFile(join(vault.secretsDir, 'db.json'), 'utf8')) as { username: string; password: string };
     const jwt = await readFile(vault.tokenPath, 'utf8');
-    const tokens = vault.server.requests.map((r) => r.tokenAccessor).filter(Boolean) as string[];
+    const tokens = vault.backend.requests.map((r) => r.tokenAccessor).filter(Boolean) as string[];
     const output = `${agent.rawStdout.join('\n')}\n${agent.stderr}\n${metrics}`;
     assert.ok(!output.includes('hvs.'), 'a Vault token appears in the output');
     for (const value of [db.password, 'demo-kv-secret-1', jwt.trim(), ...tokens]) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AgentProcess, sample } from '../support/agent-process.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 import { RULES_PATH, SHIPPED_ALERTS } from '../deploy-monitoring/rules-file.js';
 
@@ -14,14 +15,14 @@ const BLIP_MS = 30_000;
  * no alert's condition holds except the Vault error rate's, whose "still failing in the last 5
  * minutes" clause ends before its 10 minutes of `for` (promtool's case shows it never fires).
  */
-describe('a 30-second Vault blip through a real agent and a real Prometheus', function () {
+forEachBackend('a 30-second Vault blip through a real agent and a real Prometheus', function (backend) {
   this.timeout(120_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
   let prometheus: PrometheusServer | undefined;
 
   before(async () => {
-    vault = await startVaultFixture({ dbDefaultTtl: '10m', dbMaxTtl: '1h' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '10m', dbMaxTtl: '1h' });
     const config = vault.config([
       { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' },
       { name: 'app-config', kind: 'kv2', path: 'demo/config', file: 'config.json', refresh_interval: '3s' },
@@ -54,7 +55,7 @@ describe('a 30-second Vault blip through a real agent and a real Prometheus', fu
       for (const alert of await p.query('ALERTS')) alerts.set(`${alert.metric.alertname} ${alert.metric.alertstate}`, JSON.stringify(alert.metric));
     };
 
-    Object.assign(vault.server.faults, { errorStatus: 503, errorRate: 1, errorPathPattern: /^secret\/data\/demo\/config$/ });
+    Object.assign(vault.backend.faults, { errorStatus: 503, errorRate: 1, errorPathPattern: /^secret\/data\/demo\/config$/ });
     const blipEnds = Date.now() + BLIP_MS;
     let failing = 0;
     while (Date.now() < blipEnds) {
@@ -63,7 +64,7 @@ describe('a 30-second Vault blip through a real agent and a real Prometheus', fu
       failing = Math.max(failing, failures?.value ?? 0);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
-    vault.server.faults.errorStatus = 0;
+    vault.backend.faults.errorStatus = 0;
     assert.ok(failing >= 2, `the blip was seen: ${failing} failed re-reads in a row`);
 
     // The next re-read finds the same version: a success, which ends the failing streak.

@@ -3,7 +3,8 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEMO_ISSUER } from '../../src/demo/service-account.js';
 import { AgentProcess, sample } from '../support/agent-process.js';
-import { vaultApi, type VaultApi } from '../support/vault-api.js';
+import type { VaultApi } from '../support/vault-api.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 /** The one secret every login below must be able to read, and nothing else. */
@@ -15,15 +16,15 @@ path "secret/data/app/config" {
 const SECRET = { name: 'app', kind: 'kv2', path: 'app/config', file: 'app.json', refresh_interval: '1s' };
 const AUDIENCE = 'vaultlet-e2e';
 
-describe('vaultlet run logging in with jwt, approle and a wrapped token file', function () {
+forEachBackend('vaultlet run logging in with jwt, approle and a wrapped token file', function (backend) {
   this.timeout(30_000);
   let vault: VaultFixture;
   let api: VaultApi;
   let agent: AgentProcess | undefined;
 
   beforeEach(async () => {
-    vault = await startVaultFixture();
-    api = vaultApi(vault.server.url, vault.server.rootToken);
+    vault = await startVaultFixture({ backend });
+    api = vault.backend.api;
     await api.policy('app-kv', APP_POLICY);
     await api.write('secret/data/app/config', { data: { api_key: 'auth-e2e-value' } });
   });
@@ -59,8 +60,8 @@ describe('vaultlet run logging in with jwt, approle and a wrapped token file', f
       await run({ method: 'jwt', role: 'app', token_path: tokenPath, audience: AUDIENCE });
       assert.equal(await secretOnDisk(), 'auth-e2e-value');
       assert.equal(await logins('jwt'), 1);
-      assert.equal(vault.server.countRequests({ path: 'auth/jwt/login', status: 200 }), 1);
-      assert.equal(vault.server.countRequests({ path: 'auth/kubernetes/login' }), 0);
+      assert.equal(vault.backend.countRequests({ path: 'auth/jwt/login', status: 200 }), 1);
+      assert.equal(vault.backend.countRequests({ path: 'auth/kubernetes/login' }), 0);
     });
 
     it('refuses a token minted for another audience: names the file and both audiences, never the token, stays not ready', async () => {
@@ -73,7 +74,7 @@ describe('vaultlet run logging in with jwt, approle and a wrapped token file', f
       assert.ok(message.includes(tokenPath), message);
       assert.ok(message.includes(`"${AUDIENCE}"`) && message.includes('"vault"'), message);
       assert.equal((await fetch(`${url}/readyz`)).status, 503);
-      assert.equal(vault.server.countRequests({ path: 'auth/jwt/login' }), 0, 'refused before sending it to Vault');
+      assert.equal(vault.backend.countRequests({ path: 'auth/jwt/login' }), 0, 'refused before sending it to Vault');
       const [, payload, signature] = wrongToken.split('.');
       assert.ok(!everythingLogged().includes(payload!) && !everythingLogged().includes(signature!), 'the token is never logged');
 
@@ -101,16 +102,16 @@ describe('vaultlet run logging in with jwt, approle and a wrapped token file', f
     const lookup = await api.send('POST', 'sys/wrapping/lookup', { body: { token: wrapped.token } });
     assert.equal(lookup.status, 400, 'the wrapping token was used up');
 
-    const accessor = vault.server.requests.find((r) => r.path === 'secret/data/app/config' && r.method === 'GET')?.tokenAccessor;
-    assert.ok(accessor && vault.server.revokeTokenByAccessor(accessor));
+    const accessor = vault.backend.requests.find((r) => r.path === 'secret/data/app/config' && r.method === 'GET')?.tokenAccessor;
+    assert.ok(accessor && await vault.backend.revokeTokenByAccessor(accessor));
     await agent!.waitFor('a second login', async () => (await logins('approle')) >= 2, 10_000);
     await agent!.waitReady(5_000);
-    const approleLogins = vault.server.requests.filter((r) => r.path === 'auth/approle/login' && r.status === 200);
+    const approleLogins = vault.backend.requests.filter((r) => r.path === 'auth/approle/login' && r.status === 200);
     assert.equal(approleLogins.length, 2);
     const secretIds = approleLogins.map((r) => (r.body as { secret_id: string }).secret_id);
     assert.equal(secretIds[1], secretIds[0], 'the second login reused the unwrapped secret_id kept in memory');
-    assert.equal(vault.server.countRequests({ path: 'sys/wrapping/unwrap' }), 1, 'unwrapped once');
-    assert.equal(vault.server.countRequests({ path: 'auth/approle/role/app/secret-id' }), 1, 'no new secret_id was issued');
+    assert.equal(vault.backend.countRequests({ path: 'sys/wrapping/unwrap' }), 1, 'unwrapped once');
+    assert.equal(vault.backend.countRequests({ path: 'auth/approle/role/app/secret-id' }), 0, 'the agent never asked for a new secret_id');
     const logged = everythingLogged();
     assert.ok(!logged.includes(secretIds[0]!) && !logged.includes(wrapped.token) && !logged.includes(roleId), 'no credential is logged');
   });
@@ -122,12 +123,12 @@ describe('vaultlet run logging in with jwt, approle and a wrapped token file', f
     await run({ method: 'token_file', path: tokenFile, wrapped: true });
     assert.equal(await secretOnDisk(), 'auth-e2e-value');
     assert.equal((await api.send('POST', 'sys/wrapping/lookup', { body: { token: wrapped.token } })).status, 400, 'the wrapping token was used up');
-    const read = vault.server.requests.find((r) => r.path === 'secret/data/app/config' && r.method === 'GET' && r.status === 200);
+    const read = vault.backend.requests.find((r) => r.path === 'secret/data/app/config' && r.method === 'GET' && r.status === 200);
     assert.ok(read?.tokenAccessor, 'the secret was read with a token');
-    assert.equal(vault.server.countRequests({ path: 'sys/wrapping/unwrap', status: 200 }), 1);
+    assert.equal(vault.backend.countRequests({ path: 'sys/wrapping/unwrap', status: 200 }), 1);
     assert.ok(!everythingLogged().includes(wrapped.token));
-    const tokens = vault.server.tokenCount();
+    const tokens = await vault.backend.tokenCount();
     assert.equal(await agent!.stop('SIGTERM'), 0);
-    assert.equal(vault.server.tokenCount(), tokens, 'a token the agent did not create is not revoked');
+    assert.equal(await vault.backend.tokenCount(), tokens, 'a token the agent did not create is not revoked');
   });
 });

@@ -4,7 +4,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentProcess, sample } from '../support/agent-process.js';
 import { pemBlocks, readCertificateFiles } from '../support/certificate-files.js';
-import { vaultApi, type VaultApi } from '../support/vault-api.js';
+import { superuserPool, tryLogin } from '../support/postgres.js';
+import type { VaultApi } from '../support/vault-api.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 /** What the agent may do, and nothing more: one path per engine under test. */
@@ -20,15 +22,15 @@ path "database/static-creds/app-static" {
 }
 `;
 
-describe('engines through the real agent: pki, kv v1, database static roles, plain reads', function () {
+forEachBackend('engines through the real agent: pki, kv v1, database static roles, plain reads', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let api: VaultApi;
   let agent: AgentProcess | undefined;
 
   beforeEach(async () => {
-    vault = await startVaultFixture();
-    api = vaultApi(vault.server.url, vault.server.rootToken);
+    vault = await startVaultFixture({ backend });
+    api = vault.backend.api;
     await api.policy('engines', ENGINES_POLICY);
     // The demo's service account, logging in to a role that grants only the policy above.
     await api.write('auth/kubernetes/role/engines', {
@@ -61,7 +63,7 @@ describe('engines through the real agent: pki, kv v1, database static roles, pla
     const params = { common_name: 'web.app.svc.cluster.local', alt_names: 'web.svc.cluster.local', ip_sans: '127.0.0.1' };
     await startAgent([{ name: 'web', kind: 'pki', role: 'web', params, rotate_fraction: 0.5, bundle: true }]);
 
-    const ca = new X509Certificate(await (await fetch(`${vault.server.url}/v1/pki/ca/pem`)).text());
+    const ca = new X509Certificate(await (await fetch(`${vault.backend.directUrl}/v1/pki/ca/pem`)).text());
     const first = await readCertificateFiles(vault.secretsDir, 'web');
     assert.ok(first.certificate.checkIssued(ca), 'issued by the mount CA');
     assert.ok(first.certificate.verify(ca.publicKey), 'signed by the mount CA');
@@ -100,7 +102,7 @@ describe('engines through the real agent: pki, kv v1, database static roles, pla
     const bundleSerial = async () => new X509Certificate(pemBlocks(await readFile(join(vault.secretsDir, 'web-bundle.pem'), 'utf8'))[0]!.pem).serialNumber;
     await agent!.waitFor('the bundle to follow', async () => (await bundleSerial()) === third.files.certificate.serialNumber, 2_000);
     await agent!.waitFor('two rotations counted', async () => sample(await agent!.metrics(), 'vaultlet_secret_rotations_total', { secret: 'web', result: 'success' }) === 2, 2_000);
-    assert.equal(vault.server.leaseCount(), 0, 'roles without generate_lease make no leases');
+    assert.equal(await vault.backend.leaseCount(), 0, 'roles without generate_lease make no leases');
   });
 
   /** Polls until web.crt has another serial and web.key matches it; `at` is when that was first seen. */
@@ -121,7 +123,7 @@ describe('engines through the real agent: pki, kv v1, database static roles, pla
     const file = join(vault.secretsDir, 'app.json');
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { api_url: 'https://api.internal', api_key: 'kv1-first' });
     const before = await stat(file);
-    const reads = () => vault.server.countRequests({ path: 'kv/app/config', method: 'GET', status: 200 });
+    const reads = () => vault.backend.countRequests({ path: 'kv/app/config', method: 'GET', status: 200 });
     const initial = reads();
     await agent!.waitFor('two re-reads', () => reads() >= initial + 2, 6_000);
     const after = await stat(file);
@@ -136,9 +138,11 @@ describe('engines through the real agent: pki, kv v1, database static roles, pla
   });
 
   it('static: writes the static role username/password, and the new password within seconds of Vault rotating it', async () => {
-    // The fixture's dev server keeps users of unconfigured connections in memory.
+    // A static role takes over a user that exists in the database.
+    const pool = superuserPool(vault.postgres!);
+    await pool.query("CREATE ROLE app_static WITH LOGIN PASSWORD 'set-by-the-dba'").finally(() => pool.end());
     await api.write('database/static-roles/app-static', { db_name: 'demo-postgres', username: 'app_static', rotation_period: '5s' });
-    const leasesBefore = vault.server.leasesIssued();
+    const leasesBefore = vault.backend.leasesIssued();
     await startAgent([{ name: 'db-static', kind: 'static', role: 'app-static', file: 'db-static.json' }]);
     const file = join(vault.secretsDir, 'db-static.json');
     const onDisk = async () => JSON.parse(await readFile(file, 'utf8')) as { username: string; password: string };
@@ -156,13 +160,13 @@ describe('engines through the real agent: pki, kv v1, database static roles, pla
     }, 9_000);
     const current = (await api.read('database/static-creds/app-static')).data!;
     assert.equal(rotated.password, current['password'], 'the file holds the password Vault has now');
+    assert.equal(await tryLogin(vault.postgres!, 'app_static', rotated.password), 'ok', 'and it logs in');
     const rotatedAt = Date.parse(current['last_vault_rotation'] as string);
     // 1–3 s after the rotation (Vault's ttl is rounded to seconds), plus the read and the write.
     assert.ok(rotated.at - rotatedAt < 4_500, `on disk ${rotated.at - rotatedAt} ms after Vault rotated it`);
-    assert.equal(vault.server.leasesIssued(), leasesBefore, 'static credentials create no lease');
-    assert.equal(vault.server.leaseCount(), 0);
-    // Two of the reads are this test's own.
-    const agentReads = vault.server.countRequests({ path: 'database/static-creds/app-static' }) - 2;
+    assert.equal(vault.backend.leasesIssued(), leasesBefore, 'static credentials create no lease');
+    assert.equal(await vault.backend.leaseCount(), 0);
+    const agentReads = vault.backend.countRequests({ path: 'database/static-creds/app-static' });
     assert.ok(agentReads <= 4, `read ${agentReads} times: at rotations, not polled`);
   });
 
@@ -171,7 +175,7 @@ describe('engines through the real agent: pki, kv v1, database static roles, pla
     await startAgent([{ name: 'flags', kind: 'read', path: 'kv/app/flags', file: 'flags.env', format: 'env', refresh_interval: '2s' }]);
     const file = join(vault.secretsDir, 'flags.env');
     assert.equal(await readFile(file, 'utf8'), 'FEATURE_SEARCH=on\n');
-    const readTimes = () => vault.server.requests.filter((r) => r.path === 'kv/app/flags' && r.method === 'GET' && r.status === 200).map((r) => r.at);
+    const readTimes = () => vault.backend.requests.filter((r) => r.path === 'kv/app/flags' && r.method === 'GET' && r.status === 200).map((r) => r.at);
     await agent!.waitFor('two re-reads', () => readTimes().length >= 3, 6_000);
     const [, firstReread, secondReread] = readTimes();
     const gap = secondReread! - firstReread!;

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DevServer, RecordedRequest } from '../../src/devserver/index.js';
 import { DEMO_POLICY } from '../../src/demo/vault-setup.js';
 import { AgentProcess, sample, type LogLine } from '../support/agent-process.js';
 import { imageCommand } from '../support/image-runtime.js';
+import type { ProxiedRequest } from '../support/fault-proxy.js';
+import { until } from '../support/until.js';
+import { forEachBackend, type VaultBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 /**
  * The fault matrix of issue "Never the reason an app loses its credentials": one real agent
- * process per row against the dev server, with the fault switched on and off from the test.
+ * process per row against each backend (the dev server, OpenBao), with the fault switched on and
+ * off from the test in the fault proxy in front of it.
  * Each row checks what a user would: the files the app reads, /readyz, /metrics and the logs.
  */
 
@@ -80,12 +83,12 @@ function assertAlwaysReady(polls: ReadyzPoll[]): void {
 }
 
 /** The first request on `path` answered with `status` at or after `since` (a held request may have arrived earlier). */
-function answered(server: DevServer, path: string, status: number, since = 0): RecordedRequest | undefined {
+function answered(server: VaultBackend, path: string, status: number, since = 0): ProxiedRequest | undefined {
   return server.requests.find((r) => r.path === path && r.status === status && (r.answeredAt ?? r.at) >= since);
 }
 
-async function writeKv(server: DevServer, data: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${server.url}/v1/${KV_PATH}`, {
+async function writeKv(server: VaultBackend, data: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${server.directUrl}/v1/${KV_PATH}`, {
     method: 'POST',
     headers: { 'X-Vault-Token': server.rootToken, 'content-type': 'application/json' },
     body: JSON.stringify({ data }),
@@ -93,8 +96,8 @@ async function writeKv(server: DevServer, data: Record<string, unknown>): Promis
   assert.equal(response.status, 200);
 }
 
-async function putPolicy(server: DevServer, policy: string): Promise<void> {
-  const response = await fetch(`${server.url}/v1/sys/policies/acl/demo-app`, {
+async function putPolicy(server: VaultBackend, policy: string): Promise<void> {
+  const response = await fetch(`${server.directUrl}/v1/sys/policies/acl/demo-app`, {
     method: 'PUT',
     headers: { 'X-Vault-Token': server.rootToken, 'content-type': 'application/json' },
     body: JSON.stringify({ policy }),
@@ -124,8 +127,8 @@ interface TransientFault {
   readonly row: string;
   /** The `status` label the agent's request metrics must show. */
   readonly status: string;
-  on(server: DevServer): void | Promise<void>;
-  off(server: DevServer): void | Promise<void>;
+  on(server: VaultBackend): void | Promise<void>;
+  off(server: VaultBackend): void | Promise<void>;
   /** Lease TTL in seconds (default 6). */
   readonly ttlSeconds?: number;
   /** When the fault ends, as a fraction of the lease TTL after issue (default 0.75). */
@@ -135,10 +138,10 @@ interface TransientFault {
 }
 
 const injected = (status: number, retryAfterSeconds?: number) => ({
-  on(server: DevServer) {
+  on(server: VaultBackend) {
     Object.assign(server.faults, { errorStatus: status, errorRate: 1, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
   },
-  off(server: DevServer) {
+  off(server: VaultBackend) {
     server.faults.errorStatus = 0;
     delete server.faults.retryAfterSeconds;
   },
@@ -152,6 +155,8 @@ const TRANSIENT_FAULTS: TransientFault[] = [
   { row: '502', status: '502', ...injected(502) },
   { row: '412 (index not yet replicated)', status: '412', ...injected(412) },
   { row: 'connection refused', status: 'error', on: (s) => s.refuseConnections(), off: (s) => s.acceptConnections() },
+  { row: 'connection reset before an answer', status: 'error', on: (s) => void (s.faults.reset = true), off: (s) => void (s.faults.reset = false) },
+  { row: 'a body cut off halfway', status: 'error', on: (s) => void (s.faults.truncate = true), off: (s) => void (s.faults.truncate = false) },
   // The renewal (due at 60–70% of 8 s) must time out before the hang ends at 87.5%.
   {
     row: 'a hanging Vault (request timeout 1s)', status: 'error', ttlSeconds: 8, until: 0.875, requestTimeout: '1s',
@@ -159,7 +164,7 @@ const TRANSIENT_FAULTS: TransientFault[] = [
   },
 ];
 
-describe('fault matrix: vaultlet run against a failing Vault and a hostile disk', function () {
+forEachBackend('fault matrix: vaultlet run against a failing Vault and a hostile disk', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture | undefined;
   let agent: AgentProcess | undefined;
@@ -182,13 +187,13 @@ describe('fault matrix: vaultlet run against a failing Vault and a hostile disk'
   }
 
   /** A fresh dev server and a ready agent, retrying fast: backoff cap 2 s, one retry per request. */
-  async function startRow(options: RowOptions = {}): Promise<{ vault: VaultFixture; agent: AgentProcess; server: DevServer }> {
-    vault = await startVaultFixture({ dbDefaultTtl: options.ttl ?? '6s', dbMaxTtl: options.maxTtl ?? '60s' });
-    const vaultConfig = { address: vault.server.url, retry_cap: `${RETRY_CAP_MS / 1000}s`, max_retries: 1, request_timeout: '5s', ...options.vaultConfig };
+  async function startRow(options: RowOptions = {}): Promise<{ vault: VaultFixture; agent: AgentProcess; server: VaultBackend }> {
+    vault = await startVaultFixture({ backend, dbDefaultTtl: options.ttl ?? '6s', dbMaxTtl: options.maxTtl ?? '60s' });
+    const vaultConfig = { address: vault.backend.url, retry_cap: `${RETRY_CAP_MS / 1000}s`, max_retries: 1, request_timeout: '5s', ...options.vaultConfig };
     const config = await vault.writeConfig(vault.config(options.secrets ?? [DB, KV], { vault: vaultConfig }));
     agent = options.spawn ? options.spawn(config) : AgentProcess.start(['run', '--config', config]);
     await agent.waitReady(15_000);
-    return { vault, agent, server: vault.server };
+    return { vault, agent, server: vault.backend };
   }
 
   for (const fault of TRANSIENT_FAULTS) {
@@ -234,7 +239,7 @@ describe('fault matrix: vaultlet run against a failing Vault and a hostile disk'
   }
 
   /** After every 429, the next request on the same path waits at least the Retry-After. */
-  function assertRetryAfterHonoured(server: DevServer, from: number, to: number, retryAfterMs: number): void {
+  function assertRetryAfterHonoured(server: VaultBackend, from: number, to: number, retryAfterMs: number): void {
     const inWindow = server.requests.filter((r) => r.at >= from && r.at <= to);
     let checked = 0;
     for (const path of new Set(inWindow.map((r) => r.path))) {
@@ -283,8 +288,8 @@ describe('fault matrix: vaultlet run against a failing Vault and a hostile disk'
     const kvBefore = await snapshot(vault.secretsDir, ['config.json']);
     const accessor = answered(server, DB.path, 200)!.tokenAccessor!;
     const revokedAt = Date.now();
-    assert.ok(server.revokeTokenByAccessor(accessor));
-    assert.equal(server.leaseCount(DB.path), 0, 'Vault revokes the leases with the token');
+    assert.ok(await server.revokeTokenByAccessor(accessor));
+    await until('Vault to revoke the leases with the token', async () => (await server.leaseCount(DB.path)) === 0);
 
     await agent.waitFor('a new credential', async () => (await username(dbFile)) !== first, 10_000);
     await agent.waitReady(5_000);
@@ -292,8 +297,8 @@ describe('fault matrix: vaultlet run against a failing Vault and a hostile disk'
     const metrics = await agent.metrics();
     assert.ok(requestsWith(metrics, 'secret_read', '403') + requestsWith(metrics, 'lease_renew', '403') >= 1, 'the 403 shows in /metrics');
     assert.equal(server.countRequests({ path: 'auth/kubernetes/login', status: 200 }, revokedAt), 1, 'exactly one new login');
-    assert.equal(server.tokenCount(), 1);
-    assert.equal(server.leaseCount(DB.path), 1, 'one live lease: the replacement');
+    assert.equal(await server.tokenCount(), 1);
+    assert.equal(await server.leaseCount(DB.path), 1, 'one live lease: the replacement');
     await assertUntouched(vault.secretsDir, kvBefore);
   });
 
@@ -302,8 +307,8 @@ describe('fault matrix: vaultlet run against a failing Vault and a hostile disk'
     const dbFile = join(vault.secretsDir, 'db.json');
     const first = await username(dbFile);
     const kvBefore = await snapshot(vault.secretsDir, ['config.json']);
-    const [leaseId] = server.leaseIds(DB.path);
-    server.revokeLease(leaseId!);
+    const [leaseId] = await server.leaseIds(DB.path);
+    await server.revokeLease(leaseId!);
 
     await agent.waitFor('a new credential', async () => (await username(dbFile)) !== first, 10_000);
     // The rotation is counted after the rename and the directory fsync, a moment after the file changes.

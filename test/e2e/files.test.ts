@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { AgentProcess, sample } from '../support/agent-process.js';
 import { runChild } from '../support/child-run.js';
 import { putKv2 } from '../support/kv-secret.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 /** Values a careless renderer would mangle: quotes, `$`, backticks, backslashes, a line break, YAML words. */
@@ -21,13 +22,13 @@ const TRICKY = {
 
 const DB = { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' };
 
-describe('files on disk (real agent process against the dev server)', function () {
+forEachBackend('files on disk (real agent process)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
 
   beforeEach(async () => {
-    vault = await startVaultFixture({ dbDefaultTtl: '3s', dbMaxTtl: '6s' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '3s', dbMaxTtl: '6s' });
   });
   afterEach(async function () {
     if (agent && this.currentTest?.state === 'failed') console.log(agent.describe());
@@ -46,7 +47,7 @@ describe('files on disk (real agent process against the dev server)', function (
   const exists = (file: string) => lstat(join(vault.secretsDir, file)).then(() => true, () => false);
 
   it('writes one secret as json, env, yaml, properties and raw files, each read back by its parser as the KV data', async () => {
-    await putKv2(vault.server, 'demo/formats', TRICKY);
+    await putKv2(vault.backend, 'demo/formats', TRICKY);
     await startAgent([
       {
         name: 'app',
@@ -102,7 +103,7 @@ describe('files on disk (real agent process against the dev server)', function (
     assert.equal(await exists('dsn'), false);
     assert.equal(await exists('app.conf'), false);
 
-    await putKv2(vault.server, 'demo/late', { api_key: 'late-key-1' });
+    await putKv2(vault.backend, 'demo/late', { api_key: 'late-key-1' });
     await agent!.waitReady(10_000);
     const expected = async () => {
       const db = JSON.parse(await text('db.json')) as { username: string; password: string };
@@ -119,7 +120,7 @@ describe('files on disk (real agent process against the dev server)', function (
     assert.equal(await text('app.conf'), first.conf);
     assert.equal((await lstat(join(vault.secretsDir, 'app.conf'))).mode & 0o777, 0o440);
 
-    assert.deepEqual(vault.server.leaseIds('database/creds/demo'), [first.lease], 'the lease the agent holds');
+    assert.deepEqual(await vault.backend.leaseIds('database/creds/demo'), [first.lease], 'the lease the agent holds');
     const kvOnly = await lstat(join(vault.secretsDir, 'app.json'));
     const dsnBefore = await lstat(join(vault.secretsDir, 'dsn'));
     // A renewal extends the same credential: no template is rewritten.
@@ -129,7 +130,7 @@ describe('files on disk (real agent process against the dev server)', function (
     const second = await expected();
     await agent!.waitFor('the templates re-rendered', async () => (await text('dsn')) === second.dsn && (await text('app.conf')) === second.conf, 5_000);
     assert.notEqual(second.lease, first.lease);
-    assert.ok(vault.server.leaseIds('database/creds/demo').includes(second.lease));
+    assert.ok((await vault.backend.leaseIds('database/creds/demo')).includes(second.lease));
     assert.notEqual((await lstat(join(vault.secretsDir, 'dsn'))).ino, dsnBefore.ino);
     const kvAfter = await lstat(join(vault.secretsDir, 'app.json'));
     assert.equal(kvAfter.ino, kvOnly.ino, 'a file drawn only from the KV secret is not rewritten when the lease rotates');
@@ -178,7 +179,7 @@ describe('files on disk (real agent process against the dev server)', function (
     for (const value of ['demo-kv-secret-1', 'search,beta-ui', 'api.example.internal']) assert.ok(!everything.includes(value), `"${value}" leaked`);
 
     // The secret gains the key the template wants: the file is written and the agent becomes ready.
-    await putKv2(vault.server, 'demo/config', { api_url: 'https://api.example.internal', api_key: 'demo-kv-secret-2', api_kye: 'typo-key' });
+    await putKv2(vault.backend, 'demo/config', { api_url: 'https://api.example.internal', api_key: 'demo-kv-secret-2', api_kye: 'typo-key' });
     await agent!.waitReady(10_000);
     assert.equal(await text('broken.conf'), 'url = https://api.example.internal\nkey = typo-key\n');
     assert.equal(sample(await agent!.metrics(), 'vaultlet_file_up_to_date', { file: 'broken.conf' }), 1);
@@ -223,13 +224,13 @@ describe('files on disk (real agent process against the dev server)', function (
     it(`refuses ${what} at config load: exit 2 naming the key, nothing written, Vault untouched`, async () => {
       const doc = vault.config([{ name: 'app', kind: 'kv2', path: 'demo/config' }]) as Record<string, any>;
       mutate(doc);
-      const before = vault.server.requests.length;
+      const before = vault.backend.requests.length;
       agent = AgentProcess.start(['run', '--config', await vault.writeConfig(doc)]);
       assert.equal(await agent.wait(), 2);
       assert.match(agent.stderr, expected);
       assert.deepEqual(await readdir(vault.secretsDir), []);
       assert.deepEqual((await readdir(vault.base)).sort(), ['config-1.yaml', 'sa-token', 'secrets']);
-      assert.equal(vault.server.requests.length, before, 'no request reached Vault');
+      assert.equal(vault.backend.requests.length, before, 'no request reached Vault');
     });
   }
 });

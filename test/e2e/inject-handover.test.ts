@@ -9,6 +9,7 @@ import { freePort } from '../../src/util/free-port.js';
 import { apiRuleProblems } from '../deploy/api-rules.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { isRoot, PodRuntime } from '../support/pod-runtime.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 /**
@@ -16,7 +17,7 @@ import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.j
  * writes the files, then the `vaultlet run` sidecar adopts its token and leases from the
  * agent's own volume. Real processes, run as the containers' users, against the dev server.
  */
-describe('injected pod: the init container hands its token and leases to the sidecar, and no app container can see them', function () {
+forEachBackend('injected pod: the init container hands its token and leases to the sidecar, and no app container can see them', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let runtime: PodRuntime | undefined;
@@ -26,7 +27,7 @@ describe('injected pod: the init container hands its token and leases to the sid
     if (!isRoot) this.skip(); // setpriv needs root to become each container's user
   });
   beforeEach(async () => {
-    vault = await startVaultFixture({ dbDefaultTtl: '1m', dbMaxTtl: '10m' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '1m', dbMaxTtl: '10m' });
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') for (const agent of agents) console.log(agent.describe());
@@ -36,7 +37,7 @@ describe('injected pod: the init container hands its token and leases to the sid
   });
 
   it('adopts without a login or a lease, app containers read their files, and the token stays on the agent\'s volume', async () => {
-    const settings = parseInjectorSettings(`vault: { address: "${vault.server.url}" }\nagent_port: ${await freePort()}\nnative_sidecar: false\n`, 'test');
+    const settings = parseInjectorSettings(`vault: { address: "${vault.backend.url}" }\nagent_port: ${await freePort()}\nnative_sidecar: false\n`, 'test');
     const pod: IPod = {
       apiVersion: 'v1', kind: 'Pod',
       metadata: {
@@ -67,15 +68,15 @@ describe('injected pod: the init container hands its token and leases to the sid
     const init = runtime.startAgent('vaultlet-init');
     agents.push(init);
     assert.equal(await init.wait(), 0, init.describe());
-    const before = { leases: vault.server.leasesIssued(), logins: vault.server.requests.filter((r) => r.path === 'auth/kubernetes/login').length };
+    const before = { leases: vault.backend.leasesIssued(), logins: vault.backend.requests.filter((r) => r.path === 'auth/kubernetes/login').length };
     assert.equal(before.logins, 1);
 
     const sidecar = runtime.startAgent('vaultlet');
     agents.push(sidecar);
     await sidecar.waitReady();
     await sidecar.waitForLog('adopted the lease of a previous run');
-    assert.equal(vault.server.leasesIssued(), before.leases, 'no new lease');
-    assert.equal(vault.server.requests.filter((r) => r.path === 'auth/kubernetes/login').length, before.logins, 'no new login');
+    assert.equal(vault.backend.leasesIssued(), before.leases, 'no new lease');
+    assert.equal(vault.backend.requests.filter((r) => r.path === 'auth/kubernetes/login').length, before.logins, 'no new login');
 
     for (const app of ['app', 'log-shipper']) {
       const db = await runtime.read(app, '/vault/secrets/db.json');

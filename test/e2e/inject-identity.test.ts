@@ -43,6 +43,8 @@ const CASES: Case[] = [
   { name: 'a 0400 file with run-as-same: only the owner reads it, and the owner is the app', security: { runAsUser: 1000, runAsGroup: 1000 }, containers: [app('app')], annotations: { 'vaultlet.io/run-as-same': 'true', 'vaultlet.io/file-mode-db.json': '0400' }, agent: [1000, 1000] },
 ];
 
+// On the dev server only: what is checked here is file ownership and modes on disk, which no
+// Vault answer changes (the handover test runs against both backends).
 describe('injected pods: whatever users and groups the pod has, the agent runs as itself and every app container reads its files', function () {
   this.timeout(120_000);
   let vault: VaultFixture;
@@ -71,7 +73,7 @@ describe('injected pods: whatever users and groups the pod has, the agent runs a
 
   for (const testCase of CASES) {
     it(testCase.name, async () => {
-      const settings = parseInjectorSettings(`vault: { address: "${vault.server.url}" }\n`, 'test');
+      const settings = parseInjectorSettings(`vault: { address: "${vault.backend.url}" }\n`, 'test');
       const pod = podFor(testCase);
       const mutation = mutatePod(pod, settings);
       assert.equal(mutation.action, 'patch');

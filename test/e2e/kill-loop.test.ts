@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { formatTable, percentile, problemWith, runKillLoop } from '../../bench/kill-loop.js';
+import { forEachBackend } from '../support/vault-backend.js';
 
 /**
  * SIGKILL during rotation, 200 times (bench/kill-loop.ts runs the same loop for longer):
  * the app must never read a torn, empty or vanished secret file, and a crash loop must not mint
  * a database credential per restart.
  */
-describe('vaultlet run killed with SIGKILL over and over while rotating secrets', function () {
+forEachBackend('vaultlet run killed with SIGKILL over and over while rotating secrets', function (backend) {
   this.timeout(600_000);
 
   it('the checker itself tells complete files from torn, empty and mixed ones', () => {
@@ -24,7 +25,7 @@ describe('vaultlet run killed with SIGKILL over and over while rotating secrets'
   it('never leaves a torn or empty file at a target name, and a reader never sees one', async () => {
     // 200 runs take 3–5 minutes on a 2-core machine (each is a Node start); the budget is a
     // safety net for a heavily loaded one, not the expected end.
-    const result = await runKillLoop({ iterations: 200, timeBudgetMs: 480_000, seed: 42 });
+    const result = await runKillLoop({ iterations: 200, timeBudgetMs: 480_000, seed: 42, backend });
     console.log(formatTable(result).replace(/^/gm, '      '));
     assert.ok(result.iterations >= 150, `only ${result.iterations} runs within the time budget`);
     assert.deepEqual(result.tornFiles, [], 'files checked right after each kill');

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { AgentProcess } from '../support/agent-process.js';
-import { startTestPostgres, superuserPool, tryLogin, vaultRoles, type PostgresCluster } from '../support/postgres.js';
+import { superuserPool, tryLogin, vaultRoles, type PostgresCluster } from '../support/postgres.js';
+import { until } from '../support/until.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 const APP = fileURLToPath(new URL('../../../examples/pg-app/app.js', import.meta.url));
@@ -37,17 +39,7 @@ function startApp(env: NodeJS.ProcessEnv): { child: ChildProcessWithoutNullStrea
   return { child, events, output: () => raw.slice(-4000) };
 }
 
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-describe('dynamic PostgreSQL credentials end to end (dev server + PostgreSQL + vaultlet + example app)', function () {
+forEachBackend('dynamic PostgreSQL credentials end to end (PostgreSQL + vaultlet + example app)', function (backend) {
   this.timeout(120_000);
   let cluster: PostgresCluster;
   let admin: pg.Pool;
@@ -55,27 +47,19 @@ describe('dynamic PostgreSQL credentials end to end (dev server + PostgreSQL + v
   let agent: AgentProcess | undefined;
   let app: ReturnType<typeof startApp> | undefined;
 
-  before(async () => {
-    cluster = await startTestPostgres();
-    admin = superuserPool(cluster);
-    await admin.query('CREATE TABLE items (id int); INSERT INTO items SELECT generate_series(1, 100)');
-  });
-  after(async () => {
-    await admin?.end();
-    await cluster?.close();
-  });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') console.log(`${agent?.describe()}\n--- app\n${app?.output()}`);
     app?.child.kill('SIGKILL');
     await agent?.stop('SIGKILL');
+    await admin?.end();
     await vault?.close();
   });
 
   it('keeps the app querying through rotations; old users stop working; nothing is left behind', async () => {
-    vault = await startVaultFixture({
-      dbDefaultTtl: '4s', dbMaxTtl: '10s',
-      postgres: { host: cluster.host, port: cluster.port, username: cluster.superuser, password: cluster.superuserPassword },
-    });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '4s', dbMaxTtl: '10s' });
+    cluster = vault.postgres!;
+    admin = superuserPool(cluster);
+    await admin.query('CREATE TABLE IF NOT EXISTS items (id int); TRUNCATE items; INSERT INTO items SELECT generate_series(1, 100)');
     const file = join(vault.secretsDir, 'db.json');
     const config = await vault.writeConfig(vault.config([{ name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' }], { log: { level: 'info' } }));
     agent = AgentProcess.start(['run', '--config', config]);

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { AgentProcess, sample } from '../support/agent-process.js';
 import { runPromtool, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 import { concreteQuery, dashboardQueries } from '../deploy-monitoring/dashboard-queries.js';
 import { recordedNames, RULES_PATH, SHIPPED_ALERTS } from '../deploy-monitoring/rules-file.js';
@@ -20,7 +21,7 @@ async function single(prometheus: PrometheusServer, expr: string): Promise<numbe
   return result[0]!.value;
 }
 
-describe('a real Prometheus server scraping a running agent', function () {
+forEachBackend('a real Prometheus server scraping a running agent', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
@@ -29,7 +30,7 @@ describe('a real Prometheus server scraping a running agent', function () {
 
   before(async () => {
     // 3 s leases renewed at about 2/3 of their TTL: a renewal every ~2 s, capped only after a minute.
-    vault = await startVaultFixture({ dbDefaultTtl: '3s', dbMaxTtl: '60s' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '3s', dbMaxTtl: '60s' });
     const config = vault.config(SECRETS, { read_endpoint: { host: '127.0.0.1', port: 0 }, actions: { debounce: '100ms' } });
     agent = AgentProcess.start(['run', '--config', await vault.writeConfig(config)]);
     target = new URL(await agent.waitReady()).host;
@@ -131,9 +132,9 @@ describe('a real Prometheus server scraping a running agent', function () {
     const p = prometheus!;
     // What the action and read-endpoint panels show: a new KV version (its on-change command
     // runs), an exact read through the endpoint, and a request for a file that does not exist.
-    const written = await fetch(`${vault.server.url}/v1/secret/data/demo/config`, {
+    const written = await fetch(`${vault.backend.directUrl}/v1/secret/data/demo/config`, {
       method: 'POST',
-      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       body: JSON.stringify({ data: { api_key: 'a-newer-key' } }),
     });
     assert.equal(written.status, 200);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readsUpdateAtime } from '../../src/access/atime-support.js';
 import { AgentProcess, sample } from '../support/agent-process.js';
 import { runChild } from '../support/child-run.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 const DB = { name: 'db', kind: 'leased', path: 'database/creds/demo', file: 'db.json' };
@@ -16,14 +17,14 @@ interface CurlRead {
   body: Buffer;
 }
 
-describe('read endpoint and app-read metrics (real agent process, real reader processes)', function () {
+forEachBackend('read endpoint and app-read metrics (real agent process, real reader processes)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
   let reads = 0;
 
   beforeEach(async () => {
-    vault = await startVaultFixture({ dbDefaultTtl: '3s', dbMaxTtl: '6s' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '3s', dbMaxTtl: '6s' });
   });
   afterEach(async function () {
     if (agent && this.currentTest?.state === 'failed') console.log(agent.describe());

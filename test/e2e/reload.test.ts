@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { DEMO_POLICY } from '../../src/demo/vault-setup.js';
 import { AgentProcess, sample } from '../support/agent-process.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 // Two database roles, so a secret can move from one path to another; both lease with a 3 s TTL
@@ -24,14 +25,14 @@ path "sys/leases/revoke" {
 
 type Creds = { username: string; password: string };
 
-describe('config reload (real agent process against the dev server)', function () {
+forEachBackend('config reload (real agent process)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
   let configFile: string;
 
   beforeEach(async () => {
-    vault = await startVaultFixture({ dbDefaultTtl: '3s', dbMaxTtl: '1h' });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '3s', dbMaxTtl: '1h' });
     await root('POST', 'sys/policies/acl/demo-app', { policy: POLICY });
     await root('POST', 'database/roles/other', {
       db_name: 'demo-postgres',
@@ -49,9 +50,9 @@ describe('config reload (real agent process against the dev server)', function (
   });
 
   async function root(method: string, path: string, body?: Record<string, unknown>): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${vault.server.url}/v1/${path}`, {
+    const response = await fetch(`${vault.backend.directUrl}/v1/${path}`, {
       method,
-      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
@@ -87,16 +88,16 @@ describe('config reload (real agent process against the dev server)', function (
     const { ino, mtimeMs } = await stat(secretsFile(name));
     return { ino, mtimeMs };
   };
-  const count = (path: string | RegExp, method?: string) => vault.server.countRequests({ path, ...(method ? { method } : {}) });
+  const count = (path: string | RegExp, method?: string) => vault.backend.countRequests({ path, ...(method ? { method } : {}) });
   const logins = () => count('auth/kubernetes/login');
   /** Renewals of `leaseId` the agent sent at or after `since` (server clock). */
   const renewalsOf = (leaseId: string, since: number) =>
-    vault.server.requests.filter((r) => r.path === 'sys/leases/renew' && (r.body as { lease_id?: string }).lease_id === leaseId && r.at >= since && r.status === 200).length;
+    vault.backend.requests.filter((r) => r.path === 'sys/leases/renew' && (r.body as { lease_id?: string }).lease_id === leaseId && r.at >= since && r.status === 200).length;
   const leaseIsGone = async (leaseId: string) => (await root('POST', 'sys/leases/lookup', { lease_id: leaseId })).status === 400;
 
   it('adds a secret: its file appears, with no new login and the other secrets and leases untouched', async () => {
     await start([DB, KV]);
-    const dbLeases = vault.server.leaseIds('database/creds/demo');
+    const dbLeases = await vault.backend.leaseIds('database/creds/demo');
     assert.equal(dbLeases.length, 1);
     const before = { db: await fingerprint('db.json'), kv: await fingerprint('config.json') };
     const dbReads = count('database/creds/demo');
@@ -108,10 +109,10 @@ describe('config reload (real agent process against the dev server)', function (
     await agent!.waitFor('extra.json', () => exists('extra.json'), 10_000);
     await waitForReloads('success', 1);
     assert.match((await creds('extra.json')).username, /^v-.*-other-/, 'the new secret comes from its own path');
-    assert.equal(vault.server.leaseIds('database/creds/other').length, 1);
+    assert.equal((await vault.backend.leaseIds('database/creds/other')).length, 1);
 
     assert.equal(logins(), 1, 'no new login');
-    assert.deepEqual(vault.server.leaseIds('database/creds/demo'), dbLeases, 'the running lease is kept');
+    assert.deepEqual(await vault.backend.leaseIds('database/creds/demo'), dbLeases, 'the running lease is kept');
     assert.equal(count('database/creds/demo'), dbReads, 'no new read of the unchanged leased secret');
     assert.equal(count('secret/data/demo/config'), kvReads, 'no new read of the unchanged KV secret');
     assert.deepEqual(await fingerprint('db.json'), before.db, 'db.json untouched');
@@ -124,17 +125,17 @@ describe('config reload (real agent process against the dev server)', function (
 
   it('removes a secret: its file is deleted and its lease revoked, the others untouched', async () => {
     await start([DB, EXTRA]);
-    const [extraLease] = vault.server.leaseIds('database/creds/other');
+    const [extraLease] = await vault.backend.leaseIds('database/creds/other');
     assert.ok(extraLease);
-    const dbLeases = vault.server.leaseIds('database/creds/demo');
+    const dbLeases = await vault.backend.leaseIds('database/creds/demo');
     const db = await fingerprint('db.json');
 
     await edit([DB]);
     await agent!.waitFor('extra.json removed', async () => !(await exists('extra.json')), 10_000);
     await waitForReloads('success', 1);
     await agent!.waitFor('the lease revoked', () => leaseIsGone(extraLease), 5_000);
-    assert.ok(vault.server.requests.some((r) => r.path === 'sys/leases/revoke' && (r.body as { lease_id?: string }).lease_id === extraLease && r.status === 204), 'revoked by the agent');
-    assert.deepEqual(vault.server.leaseIds('database/creds/demo'), dbLeases);
+    assert.ok(vault.backend.requests.some((r) => r.path === 'sys/leases/revoke' && (r.body as { lease_id?: string }).lease_id === extraLease && r.status === 204), 'revoked by the agent');
+    assert.deepEqual(await vault.backend.leaseIds('database/creds/demo'), dbLeases);
     assert.deepEqual(await fingerprint('db.json'), db);
     assert.equal(logins(), 1);
     // Gone for good: not restored as a tampered file, not re-leased.
@@ -145,7 +146,7 @@ describe('config reload (real agent process against the dev server)', function (
 
   it('removes a secret with shutdown.revoke false: its file goes, its lease is left to expire', async () => {
     await start([DB, EXTRA], { shutdown: { revoke: false } });
-    const [extraLease] = vault.server.leaseIds('database/creds/other');
+    const [extraLease] = await vault.backend.leaseIds('database/creds/other');
     await edit([DB], { shutdown: { revoke: false } });
     await agent!.waitFor('extra.json removed', async () => !(await exists('extra.json')), 10_000);
     await waitForReloads('success', 1);
@@ -155,9 +156,9 @@ describe('config reload (real agent process against the dev server)', function (
 
   it("changes a secret's path: a new lease from the new path, the old one revoked, the file rewritten", async () => {
     await start([DB, EXTRA]);
-    const [oldLease] = vault.server.leaseIds('database/creds/other');
+    const [oldLease] = await vault.backend.leaseIds('database/creds/other');
     assert.ok(oldLease);
-    const dbLeases = vault.server.leaseIds('database/creds/demo');
+    const dbLeases = await vault.backend.leaseIds('database/creds/demo');
     const db = await fingerprint('db.json');
     const old = await creds('extra.json');
 
@@ -166,7 +167,7 @@ describe('config reload (real agent process against the dev server)', function (
     await waitForReloads('success', 1);
     assert.notEqual((await creds('extra.json')).password, old.password);
     await agent!.waitFor('the old lease revoked', () => leaseIsGone(oldLease), 5_000);
-    const demoLeases = vault.server.leaseIds('database/creds/demo');
+    const demoLeases = await vault.backend.leaseIds('database/creds/demo');
     assert.equal(demoLeases.length, 2);
     assert.equal(demoLeases[0], dbLeases[0], "db's lease is kept");
     assert.deepEqual(await fingerprint('db.json'), db);
@@ -177,7 +178,7 @@ describe('config reload (real agent process against the dev server)', function (
     const file = { ...DB, file: 'db.creds' };
     await start([file, KV]);
     const before = JSON.parse(await readFile(secretsFile('db.creds'), 'utf8')) as Creds;
-    const leases = vault.server.leaseIds('database/creds/demo');
+    const leases = await vault.backend.leaseIds('database/creds/demo');
     const reads = count('database/creds/demo');
     const kv = await fingerprint('config.json');
 
@@ -190,13 +191,13 @@ describe('config reload (real agent process against the dev server)', function (
     assert.deepEqual(parse(text), before, 'the same credential, now as YAML');
     assert.equal((await stat(secretsFile('db.creds'))).mode & 0o777, 0o400);
     assert.equal(count('database/creds/demo'), reads, 'no Vault read');
-    assert.deepEqual(vault.server.leaseIds('database/creds/demo'), leases);
+    assert.deepEqual(await vault.backend.leaseIds('database/creds/demo'), leases);
     assert.deepEqual(await fingerprint('config.json'), kv);
   });
 
   it('refuses an invalid config (bad YAML, unknown key, template error) and keeps running the old one; a fixed file is applied', async () => {
     await start([DB, KV]);
-    const [dbLease] = vault.server.leaseIds('database/creds/demo');
+    const [dbLease] = await vault.backend.leaseIds('database/creds/demo');
     const before = { db: await fingerprint('db.json'), kv: await fingerprint('config.json') };
     // Each would drop db and add extra, had it been applied.
     const valid = stringify(document([KV, EXTRA]));

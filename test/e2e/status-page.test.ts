@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { AgentProcess } from '../support/agent-process.js';
 import { artifactPath, launchChromium, type HeadlessChromium } from '../support/chromium.js';
+import { forEachBackend } from '../support/vault-backend.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 const SECRETS = [
@@ -36,7 +37,7 @@ async function rows(page: Page, table: 'secrets' | 'files' = 'secrets'): Promise
   return result;
 }
 
-describe('/status in headless Chromium (real agent, real browser)', function () {
+forEachBackend('/status in headless Chromium (real agent, real browser)', function (backend) {
   this.timeout(60_000);
   let vault: VaultFixture;
   let agent: AgentProcess | undefined;
@@ -44,7 +45,7 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
 
   before(async () => {
     // 40 s leases: renewed at about 27 s, after this test has read its countdowns.
-    vault = await startVaultFixture({ dbDefaultTtl: '40s', dbMaxTtl: '5m', pki: { ttl: '1h' } });
+    vault = await startVaultFixture({ backend, dbDefaultTtl: '40s', dbMaxTtl: '5m', pki: { ttl: '1h' } });
     agent = AgentProcess.start(['run', '--config', await vault.writeConfig(vault.config(SECRETS, { templates: TEMPLATES }))]);
     await agent.waitReady();
     browser = await launchChromium();
@@ -132,7 +133,7 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
     }
     // The agent's own Vault token (the dev server issues hvs.* like Vault 1.10+), any JWT, any key.
     assert.ok(!/hvs\.|eyJ|PRIVATE KEY/.test(html), 'no Vault token, JWT or key on the page');
-    await screenshot(page, 'status-page.png');
+    await screenshot(page, `status-page-${backend.kind}.png`);
 
     // 400 px: nothing scrolls sideways, and lease time, readiness and errors are on screen.
     await page.setViewportSize({ width: 400, height: 900 });
@@ -151,7 +152,7 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
     assert.equal(await page.locator('thead').first().isVisible(), false);
     const label = await page.evaluate<string>(`getComputedStyle(document.querySelector('#secrets tr[data-secret="db"] td[data-label="lease time left"]'), '::before').content`);
     assert.equal(label, '"lease time left"');
-    await screenshot(page, 'status-page-400px.png');
+    await screenshot(page, `status-page-400px-${backend.kind}.png`);
     assert.deepEqual(problems, [], 'no console errors or CSP violations');
     await page.close();
   });
@@ -160,9 +161,9 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
     const page = await browser!.context.newPage();
     await page.goto(`${agent!.metricsUrl}/status`);
     const before = (await stat(join(vault.secretsDir, 'config.json'))).mtimeMs;
-    const written = await fetch(`${vault.server.url}/v1/secret/data/demo/config`, {
+    const written = await fetch(`${vault.backend.directUrl}/v1/secret/data/demo/config`, {
       method: 'POST',
-      headers: { 'X-Vault-Token': vault.server.rootToken, 'content-type': 'application/json' },
+      headers: { 'X-Vault-Token': vault.backend.rootToken, 'content-type': 'application/json' },
       body: JSON.stringify({ data: { api_key: 'second-version-of-the-key' } }),
     });
     assert.equal(written.status, 200);
@@ -177,7 +178,7 @@ describe('/status in headless Chromium (real agent, real browser)', function () 
     await agent!.stop('SIGKILL');
     await page.locator('#connection', { hasText: 'agent not answering' }).waitFor({ timeout: 5_000 });
     await page.locator('body.stale').waitFor({ timeout: 1_000 });
-    await page.screenshot({ path: await artifactPath('status-page-agent-gone.png'), fullPage: true });
+    await page.screenshot({ path: await artifactPath(`status-page-agent-gone-${backend.kind}.png`), fullPage: true });
     await page.close();
   });
 });

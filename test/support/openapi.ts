@@ -52,10 +52,10 @@ export class OpenApiChecker {
       const params: string[] = [];
       const source = template
         .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-        .replace(/\{([^}]+)\}/g, (_m, name: string) => {
-          params.push(name);
-          // Mount paths and KV paths may span several segments.
-          return '(.+?)';
+        .replace(/\{([^}]+)\}(\/?)$|\{([^}]+)\}/g, (_m, last: string | undefined, slash: string, name: string | undefined) => {
+          params.push((last ?? name)!);
+          // Mount paths and KV paths may span several segments; a list's last one may be empty (the root).
+          return last !== undefined && slash ? '(?:(.+?)/)?' : '(.+?)';
         });
       return { template, regex: new RegExp(`^${source}$`), params, item };
     });
@@ -68,7 +68,9 @@ export class OpenApiChecker {
    */
   check(method: string, path: string, query: Record<string, string>, body: unknown, mounts: Record<string, string> = DEV_MOUNTS): string[] {
     const verb = method === 'PUT' ? 'post' : method === 'LIST' || (method === 'GET' && query.list === 'true') ? 'list' : method.toLowerCase();
-    const candidates = this.candidates(path, mounts);
+    // Vault lists "dir" and "dir/" alike; the document names list paths with the slash.
+    const listPath = verb === 'list' && !path.endsWith('/') && !this.candidates(path, mounts).length ? `${path}/` : path;
+    const candidates = this.candidates(listPath, mounts);
     if (!candidates.length) return [`${method} /${path}: no such path in Vault's API`];
     const problems: string[] = [];
     for (const candidate of candidates) {

@@ -1,17 +1,4 @@
-import { accessSync, constants } from 'node:fs';
-import { repoPath } from './repo-root.js';
-
-/**
- * OpenBao's `bao` binary (server and agent), as scripts/install-test-deps.sh installs it:
- * $VAULTLET_BAO when set, else .tools/bin/bao in this checkout. No PATH fallback, so a test run
- * never picks up some other Vault build by accident. Throws with the fix when it is missing.
- */
-export function openbaoBinary(): string {
-  const path = process.env.VAULTLET_BAO || repoPath('.tools', 'bin', 'bao');
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(`OpenBao's bao binary is not at ${path}: run scripts/install-test-deps.sh (or set VAULTLET_BAO)`);
-  }
-  return path;
-}
+// OpenBao's bao binary for the tests and benchmarks: $VAULTLET_BAO, else the checkout's
+// .tools/bin/bao (scripts/install-test-deps.sh); never one from PATH. The one lookup lives
+// with the demo, which also runs OpenBao (npm run demo -- --vault bao).
+export { openbaoBinary } from '../../src/demo/openbao-binary.js';

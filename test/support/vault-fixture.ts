@@ -2,15 +2,24 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startDevServer, type DevServer } from '../../src/devserver/index.js';
-import { createServiceAccountIssuer, type ServiceAccountIssuer } from '../../src/demo/service-account.js';
+import { createServiceAccountIssuer, DEMO_ISSUER, type ServiceAccountIssuer } from '../../src/demo/service-account.js';
+import { startTokenReviewer, type TokenReviewer } from '../../src/demo/token-review.js';
 import { setupDemoVault, type DemoVaultOptions } from '../../src/demo/vault-setup.js';
-import { recordForConformance } from './conformance-log.js';
+import type { PostgresCluster } from './postgres.js';
+import { startBackend, type BackendChoice, type VaultBackend } from './vault-backend.js';
 
-/** A dev server set up like the demo, a temp directory, and a signed service account token. */
+/**
+ * A Vault (the dev server, or OpenBao with `backend`) set up like the demo behind a fault proxy,
+ * a Kubernetes TokenReview endpoint it checks logins with, a temp directory, and a signed
+ * service account token.
+ */
 export interface VaultFixture {
-  readonly server: DevServer;
+  readonly backend: VaultBackend;
   readonly issuer: ServiceAccountIssuer;
+  /** What Vault's kubernetes auth asks about each login. */
+  readonly tokenReviewer: TokenReviewer;
+  /** The PostgreSQL the database engine creates users in; absent: the dev server's in-memory users. */
+  readonly postgres: PostgresCluster | undefined;
   readonly base: string;
   readonly secretsDir: string;
   /** The agent's state file, outside the output directory (as the injector and deploy/ put it). */
@@ -22,20 +31,49 @@ export interface VaultFixture {
   close(): Promise<void>;
 }
 
-export async function startVaultFixture(options: Partial<DemoVaultOptions> = {}): Promise<VaultFixture> {
+export interface VaultFixtureOptions extends Partial<Omit<DemoVaultOptions, 'address' | 'rootToken' | 'publicKeyPem' | 'kubernetes' | 'postgres'>> {
+  /** From forEachBackend; without it, the dev server with in-memory database users. */
+  readonly backend?: BackendChoice;
+}
+
+export async function startVaultFixture(options: VaultFixtureOptions = {}): Promise<VaultFixture> {
+  const { backend: choice, ...setup } = options;
   const base = await mkdtemp(join(tmpdir(), 'vaultlet-test-'));
   const secretsDir = join(base, 'secrets');
   await mkdir(secretsDir);
-  const server = await startDevServer({ port: 0 });
   const issuer = await createServiceAccountIssuer();
-  await setupDemoVault({ address: server.url, rootToken: server.rootToken, publicKeyPem: issuer.publicKeyPem, ...options });
+  const [backend, tokenReviewer, postgres] = await Promise.all([
+    startBackend(choice?.kind ?? 'devserver'),
+    startTokenReviewer({ publicKeyPem: issuer.publicKeyPem }),
+    choice?.postgres(),
+  ]);
+  const close = async () => {
+    await backend.close();
+    await tokenReviewer.close();
+    await rm(base, { recursive: true, force: true });
+  };
   const stateFile = join(base, 'state', 'state.json');
   const tokenPath = join(base, 'sa-token');
-  await writeFile(tokenPath, await issuer.sign({ namespace: 'default', name: 'demo-app' }));
+  try {
+    // Vault calls the TokenReview API as its own service account, as it does outside a cluster.
+    const reviewerJwt = await issuer.sign({ namespace: 'vault', name: 'vault', audience: DEMO_ISSUER, ttlSeconds: 24 * 3600 });
+    await setupDemoVault({
+      address: backend.directUrl, rootToken: backend.rootToken, publicKeyPem: issuer.publicKeyPem,
+      kubernetes: { host: tokenReviewer.url, caPem: tokenReviewer.caPem, reviewerJwt },
+      ...(postgres ? { postgres: { host: postgres.host, port: postgres.port, username: postgres.superuser, password: postgres.superuserPassword } } : {}),
+      ...setup,
+    });
+    await writeFile(tokenPath, await issuer.sign({ namespace: 'default', name: 'demo-app' }));
+  } catch (error) {
+    await close();
+    throw error;
+  }
   let configs = 0;
   return {
-    server,
+    backend,
     issuer,
+    tokenReviewer,
+    postgres,
     base,
     secretsDir,
     stateFile,
@@ -47,7 +85,7 @@ export async function startVaultFixture(options: Partial<DemoVaultOptions> = {})
     },
     config(secrets, extra = {}) {
       return {
-        vault: { address: server.url, retry_cap: '2s', request_timeout: '5s' },
+        vault: { address: backend.url, retry_cap: '2s', request_timeout: '5s' },
         auth: { method: 'kubernetes', role: 'demo', token_path: tokenPath },
         output: { directory: secretsDir },
         secrets,
@@ -57,10 +95,6 @@ export async function startVaultFixture(options: Partial<DemoVaultOptions> = {})
         ...extra,
       };
     },
-    async close() {
-      recordForConformance(server.requests);
-      await server.close();
-      await rm(base, { recursive: true, force: true });
-    },
+    close,
   };
 }
