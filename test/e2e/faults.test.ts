@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DevServer, RecordedRequest } from '../../src/devserver/index.js';
 import { DEMO_POLICY } from '../../src/demo/vault-setup.js';
 import { AgentProcess, sample, type LogLine } from '../support/agent-process.js';
-import { imageCommand } from '../support/image-runtime.js';
+import { imageProcess } from '../support/image-runtime.js';
 import { startVaultFixture, type VaultFixture } from '../support/vault-fixture.js';
 
 /**
@@ -449,7 +449,8 @@ describe('fault matrix: vaultlet run against a failing Vault and a hostile disk'
   it('a write the filesystem refuses (EFBIG under ulimit -f, standing in for ENOSPC): old file kept, clear error, recovers', async () => {
     // dash counts `ulimit -f` in 512-byte blocks: the agent may write files of up to 512 bytes.
     const underLimit = (config: string) => {
-      return AgentProcess.spawn('/bin/sh', ['-c', 'ulimit -f 1; exec "$0" "$@"', process.execPath, ...imageCommand(['run', '--config', config])]);
+      const agent = imageProcess(['run', '--config', config]);
+      return AgentProcess.spawn('/bin/sh', ['-c', 'ulimit -f 1; exec "$0" "$@"', agent.command, ...agent.args]);
     };
     const { vault, agent, server } = await startRow({ secrets: [KV], spawn: underLimit });
     const file = join(vault.secretsDir, 'config.json');
