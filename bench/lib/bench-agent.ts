@@ -103,6 +103,16 @@ export async function nodeRunTime(args: readonly string[]): Promise<number> {
   return performance.now() - startedAt;
 }
 
+/** Ms from spawn to exit 0 of `vaultlet once --config <path>`, run as the image runs it. */
+export async function onceRunTime(configPath: string): Promise<number> {
+  const once = imageProcess(['once', '--config', configPath]);
+  const startedAt = performance.now();
+  const child = spawn(once.command, once.args, { env: once.env, stdio: 'ignore' });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`vaultlet once exited ${code}`);
+  return performance.now() - startedAt;
+}
+
 /** An idle Node process (an event loop with one far-off timer), the floor for memory and CPU; run as the agent is. */
 export function idleNode(): ChildProcess {
   const node = imageNode(['-e', 'setInterval(() => {}, 1e9)']);
