@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,8 +88,6 @@ describe('the image (Dockerfile)', () => {
     const agent = imageProcess(['version'], { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
     const { stdout, stderr } = await run(agent.command, agent.args, { env: agent.env });
     assert.match(stdout, /^vaultlet \d+\.\d+\.\d+/);
-    const cacheDir = repoPath('dist', 'bundle', 'compile-cache');
-    assert.equal((await readdir(cacheDir)).length, 1, 'one cache, for this Node, these flags and this user');
     assert.match(stderr, /reading cache from .*compile-cache.* for ESM .*vaultlet\.js.*success/i);
     assert.doesNotMatch(stderr.replace(/^\[compile cache\].*$/gm, ''), /\S/, 'nothing but the cache\'s own debug lines');
     assert.doesNotMatch(stderr, /cache rejected|mismatch/i);
