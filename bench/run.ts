@@ -12,6 +12,7 @@ import { linePlotSvg } from './plot-svg.js';
 import type { BenchContext, Row } from './row.js';
 import { benchStartup } from './startup.js';
 import { renderTable } from './table.js';
+import { imageRuntime } from '../test/support/image-runtime.js';
 import { benchVaultLoad } from './vault-load.js';
 
 /**
@@ -48,12 +49,14 @@ async function main(): Promise<void> {
   await run('peer', () => benchPeer(context));
 
   const table = renderTable(rows);
+  const runtime = imageRuntime();
   process.stdout.write(`\n${table}\n`);
   const report = {
     generatedAt: new Date().toISOString(),
     mode: context.quick ? 'quick' : 'full',
     seconds: Math.round((Date.now() - started) / 1000),
-    machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, kernel: release(), arch: arch() },
+    // The harness runs on the machine's Node; every agent and baseline on the image's.
+    machine: { harnessNode: process.version, agentNode: `v${runtime.nodeVersion}`, agentNodeFlags: runtime.nodeFlags, cpu: cpus()[0]?.model, cores: cpus().length, kernel: release(), arch: arch() },
     rows,
   };
   await atomicWrite(join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
