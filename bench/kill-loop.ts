@@ -3,7 +3,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { imageCommand, imageRuntime } from '../test/support/image-runtime.js';
+import { imageProcess } from '../test/support/image-runtime.js';
 import type { BackendChoice } from '../test/support/vault-backend.js';
 import { startVaultFixture } from '../test/support/vault-fixture.js';
 import { seededRandom } from './fleet/random.js';
@@ -164,7 +164,8 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
   try {
     for (let i = 0; i < options.iterations && (i === 0 || Date.now() < deadline); i++) {
       const spawnedAt = Date.now();
-      const child = spawn(process.execPath, imageCommand(['run', '--config', config]), { env: { PATH: process.env.PATH, ...imageRuntime().env }, stdio: ['ignore', 'pipe', 'ignore'] });
+      const agent = imageProcess(['run', '--config', config]);
+      const child = spawn(agent.command, agent.args, { env: agent.env, stdio: ['ignore', 'pipe', 'ignore'] });
       let firstWrite: number | undefined;
       let buffered = '';
       let onStarted = () => {};
@@ -223,7 +224,8 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRes
   }
   result.versionsSeen = versions.size;
   result.leasesIssued = vault.backend.leasesIssued('database/creds/demo');
-  const once = spawn(process.execPath, imageCommand(['once', '--config', config, '--timeout', '20s']), { env: { PATH: process.env.PATH, ...imageRuntime().env }, stdio: 'ignore' });
+  const onceProcess = imageProcess(['once', '--config', config, '--timeout', '20s']);
+  const once = spawn(onceProcess.command, onceProcess.args, { env: onceProcess.env, stdio: 'ignore' });
   result.finalOnceExit = await new Promise<number | null>((resolve) => once.once('exit', resolve));
   await vault.close();
   return result;

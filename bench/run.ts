@@ -7,18 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { benchFleet } from './fleet.js';
 import { benchLeaseChurn } from './lease-churn.js';
 import { benchMemoryAndIdleCpu } from './memory.js';
+import { benchPeer } from './peer.js';
 import { linePlotSvg } from './plot-svg.js';
 import type { BenchContext, Row } from './row.js';
 import { benchStartup } from './startup.js';
 import { renderTable } from './table.js';
+import { imageRuntime } from '../test/support/image-runtime.js';
 import { benchVaultLoad } from './vault-load.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only start,memory,load,churn,fleet]`: every benchmark with its
+ * `npm run bench [-- --quick] [-- --only start,memory,load,churn,fleet,peer]`: every benchmark with its
  * baseline measured in the same run; one table on stdout, bench/results/latest.json and
  * bench/results/fleet.svg (and .png when ImageMagick is there).
  */
-const SECTIONS = ['start', 'memory', 'load', 'churn', 'fleet'] as const;
+const SECTIONS = ['start', 'memory', 'load', 'churn', 'fleet', 'peer'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, results: { type: 'string' } }, strict: true });
@@ -44,14 +46,17 @@ async function main(): Promise<void> {
   await run('memory', () => benchMemoryAndIdleCpu(context));
   await run('load', () => benchVaultLoad(context));
   await run('churn', () => benchLeaseChurn(context));
+  await run('peer', () => benchPeer(context));
 
   const table = renderTable(rows);
+  const runtime = imageRuntime();
   process.stdout.write(`\n${table}\n`);
   const report = {
     generatedAt: new Date().toISOString(),
     mode: context.quick ? 'quick' : 'full',
     seconds: Math.round((Date.now() - started) / 1000),
-    machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, kernel: release(), arch: arch() },
+    // The harness runs on the machine's Node; every agent and baseline on the image's.
+    machine: { harnessNode: process.version, agentNode: `v${runtime.nodeVersion}`, agentNodeFlags: runtime.nodeFlags, cpu: cpus()[0]?.model, cores: cpus().length, kernel: release(), arch: arch() },
     rows,
   };
   await atomicWrite(join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
     await atomicWrite(join(results, 'fleet.svg'), svg);
     await toPng(join(results, 'fleet.svg'), join(results, 'fleet.png'));
   }
-  process.stderr.write(`wrote ${results}latest.json${svg ? ' and fleet.svg' : ''}\n`);
+  process.stderr.write(`wrote ${join(results, 'latest.json')}${svg ? ' and fleet.svg' : ''}\n`);
   if (rows.some((row) => row.pass === false)) process.exitCode = 1;
 }
 

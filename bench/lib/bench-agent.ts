@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { imageCommand, imageRuntime } from '../../test/support/image-runtime.js';
+import { imageNode, imageProcess } from '../../test/support/image-runtime.js';
 
 /**
  * A real `vaultlet run` child process, run as the image runs it: the bundle, with the
@@ -17,8 +17,9 @@ export class BenchAgent {
   readonly exited: Promise<number | null>;
 
   constructor(configPath: string) {
-    this.child = spawn(process.execPath, imageCommand(['run', '--config', configPath]), {
-      env: { PATH: process.env.PATH, ...imageRuntime().env },
+    const agent = imageProcess(['run', '--config', configPath]);
+    this.child = spawn(agent.command, agent.args, {
+      env: agent.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child.stdout!.setEncoding('utf8');
@@ -88,17 +89,34 @@ export class BenchAgent {
   }
 }
 
-/** Ms from spawn to exit of `node <args>`: the floor any Node program starts from. */
+/**
+ * Ms from spawn to exit of `node <args>`: the floor any Node program starts from. It runs
+ * exactly as the agent does (imageNode): the image's Node binary and flags, the agent's
+ * environment and nothing of the harness's (NODE_EXTRA_CA_CERTS alone, set on these machines,
+ * makes Node 20 read a 220 KB certificate bundle at start and triples this figure).
+ */
 export async function nodeRunTime(args: readonly string[]): Promise<number> {
+  const node = imageNode(args);
   const startedAt = performance.now();
-  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  const child = spawn(node.command, node.args, { env: node.env, stdio: 'ignore' });
   await new Promise((resolve) => child.once('exit', resolve));
   return performance.now() - startedAt;
 }
 
-/** An idle Node process (an event loop with one far-off timer), the floor for memory and CPU. */
+/** Ms from spawn to exit 0 of `vaultlet once --config <path>`, run as the image runs it. */
+export async function onceRunTime(configPath: string): Promise<number> {
+  const once = imageProcess(['once', '--config', configPath]);
+  const startedAt = performance.now();
+  const child = spawn(once.command, once.args, { env: once.env, stdio: 'ignore' });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`vaultlet once exited ${code}`);
+  return performance.now() - startedAt;
+}
+
+/** An idle Node process (an event loop with one far-off timer), the floor for memory and CPU; run as the agent is. */
 export function idleNode(): ChildProcess {
-  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)'], { stdio: 'ignore' });
+  const node = imageNode(['-e', 'setInterval(() => {}, 1e9)']);
+  return spawn(node.command, node.args, { env: node.env, stdio: 'ignore' });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

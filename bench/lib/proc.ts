@@ -6,12 +6,14 @@ export interface Memory {
   readonly rssKiB: number;
   /** Private anonymous memory: the V8 heap, malloc arenas, buffers. Shared file pages excluded. */
   readonly rssAnonKiB: number;
+  /** Peak resident memory since the process started (VmHWM): what a memory limit must allow. */
+  readonly hwmKiB: number;
 }
 
 export function memoryOf(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssKiB: field('VmRSS'), rssAnonKiB: field('RssAnon') };
+  return { rssKiB: field('VmRSS'), rssAnonKiB: field('RssAnon'), hwmKiB: field('VmHWM') };
 }
 
 /** utime + stime of a process so far, in clock ticks. */

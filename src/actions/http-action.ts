@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { ActionOutcome, HttpAction } from './action.js';
 import { errorCode } from './error-code.js';
 
@@ -14,7 +13,8 @@ export async function callHttpHook(action: HttpAction, files: readonly string[],
   const timeout = AbortSignal.timeout(action.timeoutMs);
   const body = JSON.stringify({ files });
   const url = new URL(action.url);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // node:https (and TLS) is loaded only for an https hook: most hooks are plain loopback HTTP.
+  const send = url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : httpRequest;
   try {
     const status = await new Promise<number>((resolve, reject) => {
       const outgoing = send(url, {

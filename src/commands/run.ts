@@ -1,6 +1,8 @@
 import { Agent } from '../agent.js';
 import type { ConfigSource, LoadedConfig } from './config-source.js';
 import { ConfigReloader } from './config-reloader.js';
+import type { RequestListener } from 'node:http';
+import { answerProbe } from '../http/probes.js';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { createLogger, describeError } from '../log.js';
 import { PrometheusRecorder } from '../metrics/prometheus-recorder.js';
@@ -32,13 +34,31 @@ export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stop:
   const reloads = new AbortController();
   try {
     if (config.listen) {
-      // express loads while the first Vault calls are under way; the port is bound at once.
-      const app = import('../http/app.js').then(({ createHttpApp }) =>
-        createHttpApp({ registry, readiness: () => agent.readiness(), status: () => agent.status() }),
-      );
-      // The server answers 500 to every request then; the log says why, once.
-      void app.catch((error: unknown) => logger.error({ error: describeError(error) }, 'the HTTP endpoints could not be loaded'));
-      server = await startHttpServer(app, config.listen.host, config.listen.port);
+      // The port is bound at once and the probes answered on node:http (http/probes.ts); express
+      // loads on the first other request (a scrape, the status page), off the start.
+      let app: Promise<RequestListener> | undefined;
+      const loadApp = (): Promise<RequestListener> => {
+        if (!app) {
+          app = import('../http/app.js').then(({ createHttpApp }) =>
+            createHttpApp({ registry, readiness: () => agent.readiness(), status: () => agent.status() }),
+          );
+          // The server answers 500 to every request then; the log says why, once.
+          void app.catch((error: unknown) => logger.error({ error: describeError(error) }, 'the HTTP endpoints could not be loaded'));
+        }
+        return app;
+      };
+      const probesFirst: RequestListener = (request, response) => {
+        try {
+          if (answerProbe(request, response, () => agent.readiness())) return;
+        } catch {
+          // the app answers a failing probe with its bare 500
+        }
+        loadApp().then((handle) => handle(request, response), () => {
+          response.statusCode = 500;
+          response.end();
+        });
+      };
+      server = await startHttpServer(probesFirst, config.listen.host, config.listen.port);
       logger.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
     }
     await agent.start();

@@ -2,6 +2,7 @@ import express, { type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { Readiness } from './readiness.js';
 import { jsonErrors, notFound } from './json-errors.js';
+import { answerProbe } from './probes.js';
 import type { AgentStatus } from '../agent.js';
 import { renderStatusPage, STATUS_PAGE_CSP } from './status-page.js';
 import { toStatusView } from './status-view.js';
@@ -33,16 +34,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     next();
   });
 
-  // Liveness stays 200 while the process can answer at all: restarting the pod would not fix
-  // Vault being down, so that belongs in /readyz, not here.
-  route(app, '/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  route(app, '/readyz', (_req, res) => {
-    const readiness = options.readiness();
-    if (readiness.ready) res.json({ status: 'ready' });
-    else res.status(503).json({ status: 'not ready', reasons: [...readiness.reasons] });
+  // /healthz and /readyz: the same answers `vaultlet run` gives before express has loaded.
+  app.use((req, res, next) => {
+    if (!answerProbe(req, res, options.readiness)) next();
   });
 
   route(app, '/metrics', async (_req, res) => {

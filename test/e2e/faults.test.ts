@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } fro
 import { join } from 'node:path';
 import { DEMO_POLICY } from '../../src/demo/vault-setup.js';
 import { AgentProcess, sample, type LogLine } from '../support/agent-process.js';
-import { imageCommand } from '../support/image-runtime.js';
+import { imageProcess } from '../support/image-runtime.js';
 import type { ProxiedRequest } from '../support/fault-proxy.js';
 import { until } from '../support/until.js';
 import { forEachBackend, type VaultBackend } from '../support/vault-backend.js';
@@ -454,7 +454,8 @@ forEachBackend('fault matrix: vaultlet run against a failing Vault and a hostile
   it('a write the filesystem refuses (EFBIG under ulimit -f, standing in for ENOSPC): old file kept, clear error, recovers', async () => {
     // dash counts `ulimit -f` in 512-byte blocks: the agent may write files of up to 512 bytes.
     const underLimit = (config: string) => {
-      return AgentProcess.spawn('/bin/sh', ['-c', 'ulimit -f 1; exec "$0" "$@"', process.execPath, ...imageCommand(['run', '--config', config])]);
+      const agent = imageProcess(['run', '--config', config]);
+      return AgentProcess.spawn('/bin/sh', ['-c', 'ulimit -f 1; exec "$0" "$@"', agent.command, ...agent.args]);
     };
     const { vault, agent, server } = await startRow({ secrets: [KV], spawn: underLimit });
     const file = join(vault.secretsDir, 'config.json');

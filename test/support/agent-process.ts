@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { imageCommand, imageRuntime } from './image-runtime.js';
+import { imageProcess, imageRuntime } from './image-runtime.js';
 
 export interface LogLine {
   readonly level?: string;
@@ -26,9 +26,10 @@ export class AgentProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** The bundled CLI with the image's Node flags and environment (the Dockerfile's). */
+  /** The bundled CLI on the image's Node, with its flags and environment (the Dockerfile's). */
   static start(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-    return AgentProcess.spawn(process.execPath, imageCommand(args), env);
+    const agent = imageProcess(args);
+    return AgentProcess.spawn(agent.command, agent.args, env);
   }
 
   /** Any command that ends up exec-ing the CLI, e.g. through `sh -c 'ulimit -f 1; exec …'`. */
