@@ -109,7 +109,7 @@ export class TokenStore {
       increment, defaultTtl: token.defaultTtl, period: token.period, maxTtl: token.maxTtl,
       explicitMaxTtl: token.explicitMaxTtl, issueTime: token.issueTime, now,
     });
-    token.expireAt = now + result.ttl * 1000;
+    token.expireAt = now + result.ttlMs;
     token.lastRenewal = now;
     return result;
   }
