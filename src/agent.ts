@@ -179,7 +179,7 @@ export class Agent {
     if (signal.aborted) return;
     const output = new OutputWatcher({
       directory: config.output.directory,
-      files: () => new Set(this.files.all().map((file) => file.name)),
+      files: () => this.files.names,
       // Our own renames show up here too; refresh() writes (and warns) only when the bytes differ.
       onTampered: (file) => void this.restore(file),
       logger,

@@ -25,6 +25,7 @@ export interface FileSetOptions {
 export class FileSet {
   private readonly data = new Map<string, Lease>();
   private readonly files = new Map<string, OutputFile>();
+  private readonly fileNames = new Set<string>();
   /** The files drawn from each secret, rebuilt by configure(): publish() runs for every secret. */
   private bySecret = new Map<string, OutputFile[]>();
   private readonly now: () => number;
@@ -37,7 +38,10 @@ export class FileSet {
   configure(files: readonly FileConfig[], templates: ReadonlyMap<string, CompiledTemplate>): string[] {
     const wanted = new Set(files.map((file) => file.file));
     const dropped = [...this.files.keys()].filter((name) => !wanted.has(name));
-    for (const name of dropped) this.files.delete(name);
+    for (const name of dropped) {
+      this.files.delete(name);
+      this.fileNames.delete(name);
+    }
     for (const config of files) {
       const existing = this.files.get(config.file);
       // A template object is new on every compile, so a reloaded template is always re-rendered.
@@ -46,6 +50,7 @@ export class FileSet {
       // Until the caller refreshes it, the old version is what the app has: no readiness flap.
       if (existing) file.continueFrom(existing);
       this.files.set(config.file, file);
+      this.fileNames.add(config.file);
     }
     this.bySecret = new Map();
     for (const file of this.files.values()) {
@@ -61,6 +66,11 @@ export class FileSet {
   /** The names of the files drawn from this secret. */
   filesOf(secret: string): string[] {
     return (this.bySecret.get(secret) ?? []).map((file) => file.name);
+  }
+
+  /** The names of every file, kept up to date by configure(): a live view, never a copy. */
+  get names(): ReadonlySet<string> {
+    return this.fileNames;
   }
 
   get(file: string): OutputFile | undefined {
