@@ -16,6 +16,7 @@ import { describeError, type Logger } from './log.js';
 import type { BackoffLimits } from './lease/backoff.js';
 import { revokeAtShutdown } from './lease/revoke-at-shutdown.js';
 import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
+import { Timeline } from './lease/timeline.js';
 import { WorkerSet } from './lease/worker-set.js';
 import type { AgentRecorder, FileSnapshot, SecretSnapshot } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
@@ -105,6 +106,7 @@ export class Agent {
     this.files.configure(config.files, options.templates ?? new Map());
     const saveState = () => this.state?.schedule(() => this.snapshotState());
     this.auth.onTokenChange(saveState);
+    const timeline = new Timeline(now);
     this.workerSet = new WorkerSet(
       (secret) =>
         new SecretWorker({
@@ -118,6 +120,7 @@ export class Agent {
           onStateChange: saveState,
           now,
           random: options.random,
+          timeline,
         }),
     );
     this.workerSet.configure(config.secrets);
@@ -231,7 +234,20 @@ export class Agent {
     await this.prepareOutput();
     const both = AbortSignal.any([signal, this.controller.signal]);
     void this.auth.start(both);
-    await Promise.all(this.workers.map((worker) => worker.writeOnce(both)));
+    // One listener stops every worker, rather than one per worker on the same signal.
+    const stopAll = () => this.workers.forEach((worker) => worker.stop());
+    if (both.aborted) stopAll();
+    both.addEventListener('abort', stopAll, { once: true });
+    try {
+      await Promise.all(
+        this.workers.map(async (worker) => {
+          await this.workerSet.admit(worker, both);
+          await worker.writeOnce();
+        }),
+      );
+    } finally {
+      both.removeEventListener('abort', stopAll);
+    }
     // Every secret is in hand; a file that still could not be rendered fails the init container.
     const unwritten = this.files.notReady();
     if (unwritten.length) throw new VaultletError(`not every file could be written: ${unwritten.join('; ')}`);

@@ -3,12 +3,12 @@ import { describeError, type Logger } from '../log.js';
 import type { MetricsRecorder, SecretSnapshot } from '../metrics/recorder.js';
 import type { SecretSource } from '../sources/source.js';
 import type { PersistedSecret } from '../state/agent-state.js';
-import { sleepUntil } from '../util/sleep.js';
 import type { VaultClient } from '../vault/client.js';
 import type { BackoffLimits } from './backoff.js';
 import { leaseExpiresAt, type Lease } from './lease.js';
 import { lookupLease, renewLease, revokeLease } from './lease-ops.js';
 import { nextAction, type Action, type Decision } from './schedule.js';
+import { Timeline, type Sleep } from './timeline.js';
 
 /** What a worker needs from the auth handler. */
 export interface TokenProvider {
@@ -41,6 +41,8 @@ export interface SecretWorkerOptions {
   readonly onStateChange?: () => void;
   readonly random?: () => number;
   readonly now?: () => number;
+  /** Where the worker sleeps between actions; shared by every worker of an agent. */
+  readonly timeline?: Timeline;
 }
 
 export interface SecretStatus {
@@ -84,12 +86,19 @@ export class SecretWorker {
   /** Whether a renewal or re-read has succeeded since this agent started (see the schedule). */
   private settled = false;
   private lastErrorText: string | undefined;
+  /** Set by stop(): run() and writeOnce() end, for good. */
+  private stopped = false;
+  private sleeping: Sleep | undefined;
+  /** The action under way, with a signal of its own: stop() aborts it. */
+  private acting: AbortController | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly timeline: Timeline;
 
   constructor(private readonly options: SecretWorkerOptions) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.timeline = options.timeline ?? new Timeline(this.now);
   }
 
   get name(): string {
@@ -173,37 +182,88 @@ export class SecretWorker {
     return true;
   }
 
-  /** Runs until the signal aborts. */
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Runs until stop() is called or `signal` (if given) aborts. While asleep a worker holds no
+   * timer, signal or listener of its own (see timeline.ts): an agent with ten thousand secrets
+   * stops them all with one listener of its own, not one per worker.
+   */
+  async run(signal?: AbortSignal): Promise<void> {
+    const stop = () => this.stop();
+    if (signal?.aborted) this.stop();
+    signal?.addEventListener('abort', stop, { once: true });
     // A new or capped agent token can bring a lease's deadline forward: decide again.
-    let wake = new AbortController();
-    const unsubscribe = this.options.auth.onTokenChange(() => wake.abort());
+    const unsubscribe = this.options.auth.onTokenChange(() => this.sleeping?.wake());
     try {
-      while (!signal.aborted) {
+      while (!this.stopped) {
         const decision = this.decide();
-        try {
-          await sleepUntil(decision.at, this.now, signal, wake.signal);
-        } catch (error) {
-          if (signal.aborted || !wake.signal.aborted) throw error;
-          wake = new AbortController();
-          continue;
-        }
-        await this.act(decision.action, signal);
+        if (!(await this.sleepUntil(decision.at))) continue;
+        await this.step(decision.action);
       }
-    } catch (error) {
-      if (!(error instanceof AbortedError)) throw error;
     } finally {
       unsubscribe();
+      signal?.removeEventListener('abort', stop);
     }
   }
 
-  /** Fetches and writes once, retrying until it succeeds or the signal aborts (init containers). */
-  async writeOnce(signal: AbortSignal): Promise<void> {
-    while (!this.onDisk) {
-      if (signal.aborted) throw new AbortedError(`secret "${this.name}" was not written before the deadline`);
-      const decision = this.decide();
-      if (this.failures > 0) await sleepUntil(decision.at, this.now, signal);
-      await this.act(decision.action, signal);
+  /** Ends run() or writeOnce(): wakes the worker and aborts what it is doing. Final. */
+  stop(): void {
+    this.stopped = true;
+    this.sleeping?.wake();
+    this.acting?.abort();
+  }
+
+  /** True when `at` has come; false when woken first (stopped, or a token changed). */
+  private async sleepUntil(at: number): Promise<boolean> {
+    if (this.stopped) return false;
+    const sleep = this.timeline.sleep(at);
+    this.sleeping = sleep;
+    try {
+      return await sleep.done;
+    } finally {
+      this.sleeping = undefined;
+    }
+  }
+
+  /** One action with a signal of its own, aborted by stop() or by `outer`. */
+  private async step(action: Action, outer?: AbortSignal): Promise<void> {
+    if (this.stopped) return;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.acting = controller;
+    outer?.addEventListener('abort', abort, { once: true });
+    try {
+      await this.act(action, controller.signal);
+    } catch (error) {
+      if (!(error instanceof AbortedError)) throw error;
+    } finally {
+      this.acting = undefined;
+      outer?.removeEventListener('abort', abort);
+    }
+  }
+
+  /**
+   * One attempt at the first fetch and write (nothing when a lease was adopted), so a caller can
+   * pace how many secrets start at once; run() and writeOnce() carry on from where it left.
+   */
+  async attemptFirst(signal?: AbortSignal): Promise<void> {
+    if (this.held || this.failures > 0 || signal?.aborted) return;
+    await this.step('refetch', signal);
+  }
+
+  /** Fetches and writes once, retrying until it succeeds, stop() is called or `signal` aborts (init containers). */
+  async writeOnce(signal?: AbortSignal): Promise<void> {
+    const stop = () => this.stop();
+    if (signal?.aborted) this.stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      while (!this.onDisk) {
+        if (this.stopped) throw new AbortedError(`secret "${this.name}" was not written before the deadline`);
+        const decision = this.decide();
+        if (this.failures > 0 && !(await this.sleepUntil(decision.at))) continue;
+        await this.step(decision.action);
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop);
     }
   }
 

@@ -1,8 +1,16 @@
 import type { SecretConfig } from '../config/index.js';
+import { ConcurrencyLimit } from '../util/concurrency-limit.js';
 import type { SecretWorker } from './secret-worker.js';
 
+/**
+ * How many secrets make their first attempt (adopting a saved lease, or the first fetch and
+ * write) at once. Twice the connections for secrets (vault/transport.ts): while half wait for
+ * Vault the other half render and write. Ten thousand at once would hold ten thousand requests,
+ * responses and renders in memory together for no gain in speed.
+ */
+export const FIRST_ATTEMPTS = 32;
+
 interface Running {
-  readonly controller: AbortController;
   task?: Promise<void>;
 }
 
@@ -14,6 +22,9 @@ interface Running {
 export class WorkerSet {
   private readonly byName = new Map<string, { identity: string; worker: SecretWorker }>();
   private readonly running = new WeakMap<SecretWorker, Running>();
+  private readonly firstAttempts = new ConcurrencyLimit(FIRST_ATTEMPTS);
+  /** Signals this set stops its workers on: one listener each, whatever the number of workers. */
+  private readonly stoppingOn = new WeakSet<AbortSignal>();
 
   constructor(private readonly make: (config: SecretConfig) => SecretWorker) {}
 
@@ -40,7 +51,7 @@ export class WorkerSet {
       if (this.byName.has(config.name)) continue;
       const worker = this.make(config);
       this.byName.set(config.name, { identity: identityOf(config), worker });
-      this.running.set(worker, { controller: new AbortController() });
+      this.running.set(worker, {});
       added.push(worker);
     }
     return { added, removed };
@@ -50,19 +61,38 @@ export class WorkerSet {
   run(worker: SecretWorker, signal: AbortSignal, prelude?: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
     const running = this.running.get(worker);
     if (!running) return Promise.resolve();
-    const both = AbortSignal.any([signal, running.controller.signal]);
-    running.task = (async () => {
-      await prelude?.(both).catch(() => false);
-      await worker.run(both);
-    })();
+    this.stopAllOn(signal);
+    running.task = this.admit(worker, signal, prelude).then(() => worker.run());
     return running.task;
+  }
+
+  /**
+   * The worker's first attempt (after `prelude`), paced with every other worker's: at most
+   * FIRST_ATTEMPTS at a time, the rest waiting in line without a timer or listener each. What
+   * fails here is retried on the worker's own schedule.
+   */
+  async admit(worker: SecretWorker, signal: AbortSignal, prelude?: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+    await this.firstAttempts.run(async () => {
+      if (signal.aborted) return;
+      await prelude?.(signal).catch(() => false);
+      await worker.attemptFirst(signal).catch(() => {});
+    });
+  }
+
+  private stopAllOn(signal: AbortSignal): void {
+    if (this.stoppingOn.has(signal)) return;
+    this.stoppingOn.add(signal);
+    const stopAll = () => {
+      for (const { worker } of this.byName.values()) worker.stop();
+    };
+    if (signal.aborted) stopAll();
+    else signal.addEventListener('abort', stopAll, { once: true });
   }
 
   /** Stops a worker's timers and waits for its current request to end. */
   async stop(worker: SecretWorker): Promise<void> {
-    const running = this.running.get(worker);
-    running?.controller.abort();
-    await running?.task?.catch(() => {});
+    worker.stop();
+    await this.running.get(worker)?.task?.catch(() => {});
   }
 }
 
