@@ -222,10 +222,14 @@ export class Agent {
     }
   }
 
-  /** Fails fast when the directory is not writable; clears what a killed run left half-written. */
+  /**
+   * Fails fast when the directory is not writable or the state directory is not private (see
+   * state/private-directory.ts); clears what a killed run left half-written.
+   */
   private async prepareOutput(): Promise<void> {
     const { config } = this;
     await probeDirectory(config.output.directory);
+    await this.state?.prepare();
     await removeStaleTempFiles(config.output.directory, config.files.map((file) => file.file), this.options.logger);
   }
 
