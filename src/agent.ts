@@ -97,9 +97,9 @@ export class Agent {
       logger,
       now,
       keepBytes: config.readEndpoint !== false,
-      onCurrent: (file) => {
+      onCurrent: (file, stamp) => {
         this.firstWrites?.written(file.name);
-        void this.access.written(file.name, file.path);
+        void this.access.written(file.name, file.path, stamp);
       },
       onChanged: (file, created) => this.fileChanged(file, created),
     });
@@ -213,9 +213,13 @@ export class Agent {
     this.options.logger.info({ url }, 'serving the files on the read endpoint');
   }
 
-  /** Someone deleted or rewrote a file: put the current version back. */
+  /**
+   * Someone deleted or rewrote a file: put the current version back. Most reports are of our own
+   * writes, which one lstat tells apart without rendering the file again.
+   */
   private async restore(file: string): Promise<void> {
     try {
+      if (await this.files.get(file)?.intact()) return;
       if (await this.files.refresh(file)) this.options.logger.warn({ file }, 'the file was deleted or altered; restored it');
     } catch (error) {
       this.options.logger.warn({ file, error: describeError(error) }, 'could not restore the file');

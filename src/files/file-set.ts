@@ -1,6 +1,8 @@
 import type { FileConfig } from '../config/index.js';
 import type { Lease } from '../lease/lease.js';
 import type { Logger } from '../log.js';
+import type { FileStamp } from '../render/atomic-file-sink.js';
+import { DirectorySync } from '../render/directory-sync.js';
 import type { CompiledTemplate } from '../render/template.js';
 import { fileRenderer } from './file-renderer.js';
 import { OutputFile, type FileStatus } from './output-file.js';
@@ -13,8 +15,8 @@ export interface FileSetOptions {
   readonly keepBytes?: boolean;
   /** A file now holds new bytes; `created` when no earlier version was there for the app to have read. */
   readonly onChanged?: (file: OutputFile, created: boolean) => void;
-  /** A file holds its current version (written, or found already right). */
-  readonly onCurrent?: (file: OutputFile) => void;
+  /** A file holds its current version (written, or found already right), as `stamp` says when known. */
+  readonly onCurrent?: (file: OutputFile, stamp?: FileStamp) => void;
 }
 
 /**
@@ -29,9 +31,12 @@ export class FileSet {
   /** The files drawn from each secret, rebuilt by configure(): publish() runs for every secret. */
   private bySecret = new Map<string, OutputFile[]>();
   private readonly now: () => number;
+  /** One for the directory: the files' writes share its syncs. */
+  private readonly directorySync: DirectorySync;
 
   constructor(private readonly options: FileSetOptions) {
     this.now = options.now ?? Date.now;
+    this.directorySync = new DirectorySync(options.directory);
   }
 
   /** Adds, replaces or drops files (at start and on a config reload); returns the names dropped. */
@@ -46,7 +51,7 @@ export class FileSet {
       const existing = this.files.get(config.file);
       // A template object is new on every compile, so a reloaded template is always re-rendered.
       if (existing && sameFile(existing.config, config) && !templates.has(config.file)) continue;
-      const file = new OutputFile(config, this.options.directory, fileRenderer(config, templates.get(config.file)), this.now, this.options.keepBytes);
+      const file = new OutputFile(config, this.options.directory, fileRenderer(config, templates.get(config.file)), this.now, this.options.keepBytes, this.directorySync);
       // Until the caller refreshes it, the old version is what the app has: no readiness flap.
       if (existing) file.continueFrom(existing);
       this.files.set(config.file, file);
@@ -118,7 +123,7 @@ export class FileSet {
       return false;
     }
     if (result.changed) this.options.onChanged?.(file, result.created);
-    this.options.onCurrent?.(file);
+    this.options.onCurrent?.(file, file.stamp);
     return result.changed;
   }
 
