@@ -155,11 +155,13 @@ export class Agent {
     if (saved && !usable) this.options.logger.info('the state file belongs to another Vault or role; not adopting it');
     if (usable?.token) await this.auth.adopt(usable.token, usable.retired, signal).catch(() => false);
     const authDone = this.auth.start(signal);
-    const workersDone = this.workers.map((worker) => {
+    // Not awaited one by one (that would hold a promise reaction per secret for the agent's
+    // life): shutdown waits for the set to settle.
+    for (const worker of this.workers) {
       const lease = usable?.secrets[worker.name];
-      return this.workerSet.run(worker, signal, lease ? (both) => worker.adopt(lease, both) : undefined);
-    });
-    await Promise.all([authDone, ...workersDone]);
+      void this.workerSet.run(worker, signal, lease ? (both) => worker.adopt(lease, both) : undefined);
+    }
+    await authDone;
   }
 
   /** Fails fast (before any Vault call) when the output directory is not writable. */
@@ -298,7 +300,7 @@ export class Agent {
       await Promise.all(this.files.all().map((file) => this.files.refresh(file.name).catch((error: unknown) => {
         logger.warn({ file: file.name, error: describeError(error) }, 'could not write the file after the reload');
       })));
-      if (this.started) for (const worker of added) this.tasks.push(this.workerSet.run(worker, signal));
+      if (this.started) for (const worker of added) void this.workerSet.run(worker, signal);
       this.state?.schedule(() => this.snapshotState());
     }
     // Last, so a slow or hanging Vault delays no added secret (a changed one is being fetched meanwhile).
@@ -382,7 +384,7 @@ export class Agent {
     this.controller.abort();
     // A reload in progress finishes first (it sees the abort), so nothing is written after close().
     await this.reloading;
-    await Promise.allSettled([...this.tasks, ...this.watchers.map((watcher) => watcher.close())]);
+    await Promise.allSettled([...this.tasks, this.workerSet.settled(), ...this.watchers.map((watcher) => watcher.close())]);
     const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
     await this.actions.close(grace);
     if (revoke) {

@@ -8,7 +8,7 @@ import type { BackoffLimits } from './backoff.js';
 import { leaseExpiresAt, type Lease } from './lease.js';
 import { lookupLease, renewLease, revokeLease } from './lease-ops.js';
 import { nextAction, type Action, type Decision } from './schedule.js';
-import { Timeline, type Sleep } from './timeline.js';
+import { newAlarm, Timeline } from './timeline.js';
 
 /** What a worker needs from the auth handler. */
 export interface TokenProvider {
@@ -88,7 +88,12 @@ export class SecretWorker {
   private lastErrorText: string | undefined;
   /** Set by stop(): run() and writeOnce() end, for good. */
   private stopped = false;
-  private sleeping: Sleep | undefined;
+  /** Set while asleep: what to do when the alarm rings (true) or the worker is woken first (false). */
+  private whenAwake: ((due: boolean) => void) | undefined;
+  private readonly alarm = newAlarm(() => this.awake(true));
+  /** run()'s own: the action it sleeps towards, and how it ends. */
+  private nextAction: Action = 'refetch';
+  private ended: ((error?: unknown) => void) | undefined;
   /** The action under way, with a signal of its own: stop() aborts it. */
   private acting: AbortController | undefined;
   private readonly random: () => number;
@@ -184,44 +189,63 @@ export class SecretWorker {
 
   /**
    * Runs until stop() is called or `signal` (if given) aborts. While asleep a worker holds no
-   * timer, signal or listener of its own (see timeline.ts): an agent with ten thousand secrets
-   * stops them all with one listener of its own, not one per worker.
+   * promise, timer, signal or listener of its own, only its alarm in the shared timeline (see
+   * timeline.ts): an agent with ten thousand secrets stops them all with one listener of its own.
    */
-  async run(signal?: AbortSignal): Promise<void> {
+  run(signal?: AbortSignal): Promise<void> {
     const stop = () => this.stop();
     if (signal?.aborted) this.stop();
     signal?.addEventListener('abort', stop, { once: true });
     // A new or capped agent token can bring a lease's deadline forward: decide again.
-    const unsubscribe = this.options.auth.onTokenChange(() => this.sleeping?.wake());
-    try {
-      while (!this.stopped) {
-        const decision = this.decide();
-        if (!(await this.sleepUntil(decision.at))) continue;
-        await this.step(decision.action);
-      }
-    } finally {
-      unsubscribe();
-      signal?.removeEventListener('abort', stop);
-    }
+    const unsubscribe = this.options.auth.onTokenChange(() => this.awake(false));
+    return new Promise<void>((resolve, reject) => {
+      this.ended = (error?: unknown) => {
+        this.ended = undefined;
+        unsubscribe();
+        signal?.removeEventListener('abort', stop);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      this.decideNext();
+    });
   }
+
+  /** run(): decides what to do next and sleeps until then, or ends once stopped. */
+  private decideNext(): void {
+    if (this.stopped) return this.ended?.();
+    const decision = this.decide();
+    this.nextAction = decision.action;
+    this.sleepUntil(decision.at, this.actNext);
+  }
+
+  private readonly actNext = (due: boolean): void => {
+    if (!due) return this.decideNext();
+    this.step(this.nextAction).then(
+      () => this.decideNext(),
+      (error: unknown) => this.ended?.(error),
+    );
+  };
 
   /** Ends run() or writeOnce(): wakes the worker and aborts what it is doing. Final. */
   stop(): void {
     this.stopped = true;
-    this.sleeping?.wake();
+    this.awake(false);
     this.acting?.abort();
   }
 
-  /** True when `at` has come; false when woken first (stopped, or a token changed). */
-  private async sleepUntil(at: number): Promise<boolean> {
-    if (this.stopped) return false;
-    const sleep = this.timeline.sleep(at);
-    this.sleeping = sleep;
-    try {
-      return await sleep.done;
-    } finally {
-      this.sleeping = undefined;
-    }
+  private sleepUntil(at: number, then: (due: boolean) => void): void {
+    if (this.stopped) return then(false);
+    this.whenAwake = then;
+    this.timeline.set(this.alarm, at);
+  }
+
+  /** The alarm rang (`due`), or something woke the worker first: carry on, if it was asleep. */
+  private awake(due: boolean): void {
+    const then = this.whenAwake;
+    if (!then) return;
+    this.whenAwake = undefined;
+    if (!due) this.timeline.clear(this.alarm);
+    then(due);
   }
 
   /** One action with a signal of its own, aborted by stop() or by `outer`. */
@@ -259,7 +283,7 @@ export class SecretWorker {
       while (!this.onDisk) {
         if (this.stopped) throw new AbortedError(`secret "${this.name}" was not written before the deadline`);
         const decision = this.decide();
-        if (this.failures > 0 && !(await this.sleepUntil(decision.at))) continue;
+        if (this.failures > 0 && !(await new Promise<boolean>((then) => this.sleepUntil(decision.at, then)))) continue;
         await this.step(decision.action);
       }
     } finally {

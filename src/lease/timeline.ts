@@ -1,15 +1,16 @@
-/** One pending sleep: `done` resolves true when its time comes, false when woken early. */
-export interface Sleep {
-  readonly done: Promise<boolean>;
-  wake(): void;
+/**
+ * A wake-up call kept in the timeline: `due` runs when `at` comes. Owned by whoever sets it (one
+ * per worker, made once), so sleeping allocates nothing.
+ */
+export interface Alarm {
+  readonly due: () => void;
+  /** Set by the timeline: the instant it is set for, and its place in the heap (-1: not set). */
+  at: number;
+  index: number;
 }
 
-interface Entry {
-  readonly at: number;
-  /** Position in the heap; -1 once out of it (due, woken, or never in it: Infinity). */
-  index: number;
-  settled: boolean;
-  readonly resolve: (due: boolean) => void;
+export function newAlarm(due: () => void): Alarm {
+  return { due, at: Number.POSITIVE_INFINITY, index: -1 };
 }
 
 /** Node timers overflow past 2^31-1 ms (about 24.8 days); longer waits re-arm. */
@@ -18,45 +19,37 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Every worker's next wake-up in one min-heap behind one timer. Ten thousand secrets asleep
  * between renewals then cost ten thousand small heap entries, not ten thousand timers, timer
- * lists and abort listeners (a thousand AbortSignals alone were most of a megabyte). Sleeping and
- * waking are O(log n); nothing here ever walks every sleeper.
+ * lists, promises and abort listeners (a thousand AbortSignals alone were most of a megabyte).
+ * Setting and clearing an alarm are O(log n); nothing here ever walks every sleeper.
  */
 export class Timeline {
-  private readonly heap: Entry[] = [];
+  private readonly heap: Alarm[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Sleepers waiting for a finite time. */
+  /** Alarms set for a finite time. */
   get size(): number {
     return this.heap.length;
   }
 
-  /** Sleeps until the epoch-ms instant `at` (Infinity: until woken). */
-  sleep(at: number): Sleep {
-    let resolve!: (due: boolean) => void;
-    const done = new Promise<boolean>((settle) => (resolve = settle));
-    const entry: Entry = { at, index: -1, settled: false, resolve };
-    if (at <= this.now()) this.settle(entry, true);
-    else if (Number.isFinite(at)) {
-      this.push(entry);
-      this.arm();
-    }
-    return { done, wake: () => this.settle(entry, false) };
+  /** Sets (or moves) `alarm` to the epoch-ms instant `at`; Infinity leaves it unset. Due alarms ring on the next tick. */
+  set(alarm: Alarm, at: number): void {
+    if (alarm.index >= 0) this.removeAt(alarm.index);
+    alarm.at = at;
+    if (Number.isFinite(at)) this.push(alarm);
+    this.arm();
   }
 
-  private settle(entry: Entry, due: boolean): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    if (entry.index >= 0) {
-      this.removeAt(entry.index);
-      this.arm();
-    }
-    entry.resolve(due);
+  clear(alarm: Alarm): void {
+    alarm.at = Number.POSITIVE_INFINITY;
+    if (alarm.index < 0) return;
+    this.removeAt(alarm.index);
+    this.arm();
   }
 
-  /** One timer, for the earliest sleeper; re-set only when that changes. */
+  /** One timer, for the earliest alarm; re-set only when that changes. */
   private arm(): void {
     const first = this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
     if (first === this.timerAt && this.timer) return;
@@ -71,19 +64,22 @@ export class Timeline {
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     const now = this.now();
+    const due: Alarm[] = [];
     while (this.heap.length && this.heap[0]!.at <= now) {
-      const entry = this.heap[0]!;
+      const alarm = this.heap[0]!;
       this.removeAt(0);
-      entry.settled = true;
-      entry.resolve(true);
+      alarm.at = Number.POSITIVE_INFINITY;
+      due.push(alarm);
     }
     this.arm();
+    // After the heap is settled: an alarm's owner may set it again from `due`.
+    for (const alarm of due) alarm.due();
   }
 
-  private push(entry: Entry): void {
-    entry.index = this.heap.length;
-    this.heap.push(entry);
-    this.up(entry.index);
+  private push(alarm: Alarm): void {
+    alarm.index = this.heap.length;
+    this.heap.push(alarm);
+    this.up(alarm.index);
   }
 
   private removeAt(index: number): void {

@@ -89,6 +89,11 @@ export class WorkerSet {
     else signal.addEventListener('abort', stopAll, { once: true });
   }
 
+  /** Resolves once every worker of the set has ended (after the signal they run on aborted). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.byName.values()].map(({ worker }) => this.running.get(worker)?.task));
+  }
+
   /** Stops a worker's timers and waits for its current request to end. */
   async stop(worker: SecretWorker): Promise<void> {
     worker.stop();
