@@ -1,4 +1,4 @@
-import { AbortedError, VaultPermissionDeniedError, VaultRequestRejectedError } from '../errors.js';
+import { AbortedError, SecretDataError, VaultPermissionDeniedError, VaultRequestRejectedError } from '../errors.js';
 import { describeError, type Logger } from '../log.js';
 import type { MetricsRecorder, SecretSnapshot } from '../metrics/recorder.js';
 import type { SecretSource } from '../sources/source.js';
@@ -7,7 +7,7 @@ import type { VaultClient } from '../vault/client.js';
 import type { BackoffLimits } from './backoff.js';
 import { leaseExpiresAt, type Lease } from './lease.js';
 import { lookupLease, renewLease, revokeLease } from './lease-ops.js';
-import { nextAction, type Action, type Decision } from './schedule.js';
+import { nextAction, RENEW_WINDOW, type Action, type Decision } from './schedule.js';
 import { newAlarm, Timeline } from './timeline.js';
 
 /** What a worker needs from the auth handler. */
@@ -110,12 +110,21 @@ export class SecretWorker {
     return this.options.source.name;
   }
 
-  /** Written at least once and the lease behind the file is still valid. */
+  /**
+   * Written at least once and the lease behind the file is still valid. When not, the reason
+   * names the cause an operator can act on: a credential in hand whose file cannot be written is
+   * a write problem, not an expired lease.
+   */
   readiness(): { ready: boolean; reason?: string } {
-    if (!this.onDisk) return { ready: false, reason: `secret "${this.name}": not written yet` };
+    const unwritten = this.held !== this.onDisk && this.lastErrorText ? this.lastErrorText : undefined;
+    if (!this.onDisk) {
+      if (unwritten) return { ready: false, reason: `secret "${this.name}": fetched but its file could not be written: ${unwritten}` };
+      return { ready: false, reason: `secret "${this.name}": not written yet${this.lastErrorText ? ` (${this.lastErrorText})` : ''}` };
+    }
     const grace = this.onDisk.lease.validity?.rotate === 'after' ? ROTATION_GRACE_MS : 0;
-    if (this.expiresAt(this.onDisk) + grace <= this.now()) return { ready: false, reason: `secret "${this.name}": lease expired` };
-    return { ready: true };
+    if (this.expiresAt(this.onDisk) + grace > this.now()) return { ready: true };
+    if (unwritten) return { ready: false, reason: `secret "${this.name}": its new credential could not be written (${unwritten}); the one in the file has expired` };
+    return { ready: false, reason: `secret "${this.name}": lease expired${this.lastErrorText ? ` (${this.lastErrorText})` : ''}` };
   }
 
   snapshot(): SecretSnapshot {
@@ -295,7 +304,13 @@ export class SecretWorker {
     // A leased credential whose file write failed is written again rather than leased anew;
     // unleased data (KV) is simply read again, which also picks up a fixed version.
     const pending = this.held && this.held !== this.onDisk ? this.held : undefined;
-    if (pending?.lease.id && this.expiresAt(pending) > this.now()) return this.retryWrite();
+    if (pending?.lease.id && this.expiresAt(pending) > this.now()) {
+      // Kept alive while the write is retried: a file that cannot be written must not cost a
+      // new credential every TTL.
+      if (this.renewalDue(pending)) await this.renew(signal);
+      if (this.held === pending || this.held?.lease.id === pending.lease.id) return this.retryWrite();
+      return;
+    }
     if (action === 'renew' && this.held) return this.renew(signal);
     return this.fetch(signal);
   }
@@ -370,8 +385,27 @@ export class SecretWorker {
       );
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
+      if (error instanceof SecretDataError && error.leaseId) await this.giveBack(error.leaseId, token, signal);
       if (previous) this.options.recorder.secretRotated(this.name, 'failure');
       this.failed('refetch', error, token);
+    }
+  }
+
+  /**
+   * Revokes a lease that came with an answer the agent refused: nobody will ever use it, and each
+   * retry would otherwise leave one more live credential behind. Where the policy does not allow
+   * it (sys/leases/revoke), it lapses with its TTL or with the agent's token.
+   */
+  private async giveBack(leaseId: string, token: string, signal: AbortSignal): Promise<void> {
+    try {
+      await revokeLease(this.options.vault, token, leaseId, signal);
+      this.options.logger.info({ secret: this.name }, 'revoked the lease that came with an answer the agent could not use');
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError();
+      this.options.logger.warn(
+        { secret: this.name, error: describeError(error) },
+        'could not revoke the lease that came with an answer the agent could not use (does the policy grant update on sys/leases/revoke?); it lapses with its TTL',
+      );
     }
   }
 
@@ -393,13 +427,25 @@ export class SecretWorker {
     }
   }
 
-  /** A fetched lease whose file write failed: write it again rather than lease anew. */
+  /** A held lease still in its renewal window's first part needs nothing; past it, a renewal. */
+  private renewalDue(held: Held): boolean {
+    const { lease } = held;
+    if (!lease.renewable || held.capped || lease.validity) return false;
+    return this.now() >= lease.obtainedAt + lease.ttlMs * RENEW_WINDOW.from;
+  }
+
+  /**
+   * A fetched lease whose file write failed: write it again rather than lease anew. With an older
+   * version on disk this completes a rotation, and counts as one.
+   */
   private async retryWrite(): Promise<void> {
+    const rotating = this.onDisk !== undefined;
     try {
       await this.writeHeld();
+      if (rotating) this.options.recorder.secretRotated(this.name, 'success');
       this.succeeded();
       this.options.onStateChange?.();
-      this.options.logger.info({ secret: this.name, files: this.files() }, 'secret written');
+      this.options.logger.info({ secret: this.name, files: this.files() }, rotating ? 'secret rotated' : 'secret written');
     } catch (error) {
       this.failed('refetch', error);
     }
