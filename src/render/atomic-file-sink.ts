@@ -3,7 +3,7 @@ import { constants, promises as fs, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { SinkError, UnsafePathError } from '../errors.js';
 import { DirectorySync } from './directory-sync.js';
-import { assertSafeFileName, tempNameFor } from './file-name.js';
+import { assertSafeFileName, TEMP_RANDOM_BYTES, tempNameFor } from './file-name.js';
 import { errnoOf, sinkFailure } from './sink-errors.js';
 
 export { assertSafeFileName } from './file-name.js';
@@ -165,7 +165,7 @@ export class AtomicFileSink {
 
   /** Returns the new file's stats, or undefined if it could not be looked at after the rename. */
   private async replace(bytes: Buffer, sha256: string): Promise<BigIntStats | undefined> {
-    const temp = path.join(this.directory, tempNameFor(this.file, randomBytes(6).toString('hex')));
+    const temp = path.join(this.directory, tempNameFor(this.file, randomBytes(TEMP_RANDOM_BYTES).toString('hex')));
     let step = 'creating the temporary file';
     let created = false;
     try {
