@@ -37,11 +37,12 @@ export class StateFile {
   }
 
   /**
-   * Creates the state directory, or checks the one there: a symlink, a directory owned by someone
-   * else or open to group or others is refused (UnsafePathError) before the agent has a token.
+   * Checks the state directory if it is there (it is created at the first save): a symlink, a
+   * directory owned by someone else or open to group or others is refused (UnsafePathError)
+   * before the agent has a token.
    */
-  prepare(): Promise<void> {
-    return preparePrivateDirectory(this.directory);
+  async prepare(): Promise<void> {
+    await checkPrivateDirectory(this.directory);
   }
 
   /** The saved state, or undefined when there is none or it cannot be trusted (logged). */
