@@ -1,6 +1,7 @@
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { SecretSnapshot } from './recorder.js';
 import { secondsUntil } from './labels.js';
+import { registerSnapshotGauge } from './snapshot-gauge.js';
 
 /**
  * Gauges computed from the live secret list at every scrape, so "seconds until expiry" is never
@@ -11,34 +12,30 @@ export function createSecretStateMetrics(
   secrets: () => Iterable<SecretSnapshot>,
   now: () => number,
 ): void {
-  new Gauge({
+  registerSnapshotGauge(registry, {
     name: 'vaultlet_secret_expiry_seconds',
     help: "Seconds until the secret's current lease expires (0 once expired); absent for unleased secrets.",
-    labelNames: ['secret', 'engine'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
+    labelNames: ['secret', 'engine'],
+    *series() {
       const at = now();
       for (const secret of secrets()) {
         // Unleased secrets (kv v2) never expire. A +Inf series would claim a lease that does not
         // exist and poison min()/avg() across secrets, so the series is left out: "expiry < 300"
         // alerts then simply never match it, which is the right answer.
         if (!Number.isFinite(secret.expiresAt)) continue;
-        this.set({ secret: secret.name, engine: secret.engine }, secondsUntil(secret.expiresAt, at));
+        yield [{ secret: secret.name, engine: secret.engine }, secondsUntil(secret.expiresAt, at)];
       }
     },
   });
 
-  new Gauge({
+  registerSnapshotGauge(registry, {
     name: 'vaultlet_secret_last_write_timestamp_seconds',
     help: "Unix time of the secret's last successful file write; absent before the first one.",
-    labelNames: ['secret'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
+    labelNames: ['secret'],
+    *series() {
       for (const secret of secrets()) {
         if (secret.lastWriteAt === undefined) continue;
-        this.set({ secret: secret.name }, secret.lastWriteAt / 1000);
+        yield [{ secret: secret.name }, secret.lastWriteAt / 1000];
       }
     },
   });
