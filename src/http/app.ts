@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
+import { exposition, streamedOf } from '../metrics/streamed-metric.js';
 import type { Readiness } from './readiness.js';
 import { jsonErrors, notFound } from './json-errors.js';
 import type { AgentStatus } from '../agent.js';
@@ -83,9 +84,16 @@ async function sendMetrics(registry: Registry, res: express.Response): Promise<v
   }
   const metrics = registry.getMetricsAsArray();
   for (let index = 0; index < metrics.length; index++) {
-    const text = await registry.getSingleMetricAsString(metrics[index]!.name);
-    if (res.destroyed) return;
-    if (!res.write(index ? `\n\n${text}` : text)) await drained(res);
+    const metric = metrics[index]!;
+    const own = streamedOf(metric);
+    // Ours are written in pieces as they are formatted; prom-client's own whole.
+    const pieces = own ? exposition(own) : [await registry.getSingleMetricAsString(metric.name)];
+    let separator = index ? '\n\n' : '';
+    for (const piece of pieces) {
+      if (res.destroyed) return;
+      if (!res.write(separator + piece)) await drained(res);
+      separator = '';
+    }
   }
   res.end('\n');
 }

@@ -1,4 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { KeyedCounter } from './keyed-counter.js';
 import type { Result } from './recorder.js';
 import { RESULTS, booleanLabel } from './labels.js';
 
@@ -10,43 +11,45 @@ export interface SecretEventMetrics {
   written(secret: string, result: Result, changed: boolean): void;
 }
 
-/** Counters of what happened to each configured secret: lease renewals, rotations, file writes. */
+/**
+ * Counters of what happened to each configured secret: lease renewals, rotations, file writes.
+ * Kept compactly per secret (keyed-counter.ts): eight series for each of ten thousand secrets.
+ */
 export function createSecretEventMetrics(registry: Registry): SecretEventMetrics {
-  const renewals = new Counter({
+  const results = { result: RESULTS };
+  const renewals = new KeyedCounter(registry, {
     name: 'vaultlet_secret_renewals_total',
     help: 'Lease renewals per secret by result.',
-    labelNames: ['secret', 'result'] as const,
-    registers: [registry],
+    key: 'secret',
+    labels: results,
   });
-  const rotations = new Counter({
+  const rotations = new KeyedCounter(registry, {
     name: 'vaultlet_secret_rotations_total',
     help: 'Fetches of a new credential or version to replace the current one, per secret by result.',
-    labelNames: ['secret', 'result'] as const,
-    registers: [registry],
+    key: 'secret',
+    labels: results,
   });
-  const writes = new Counter({
+  const writes = new KeyedCounter(registry, {
     name: 'vaultlet_secret_writes_total',
     help: 'File write attempts per secret by result; changed="false" when the bytes were already on disk.',
-    labelNames: ['secret', 'result', 'changed'] as const,
-    registers: [registry],
+    key: 'secret',
+    labels: { ...results, changed: [booleanLabel(true), booleanLabel(false)] },
   });
 
   return {
     declare(secret) {
-      for (const result of RESULTS) {
-        renewals.inc({ secret, result }, 0);
-        rotations.inc({ secret, result }, 0);
-        for (const changed of [true, false]) writes.inc({ secret, result, changed: booleanLabel(changed) }, 0);
-      }
+      renewals.declare(secret);
+      rotations.declare(secret);
+      writes.declare(secret);
     },
     renewed(secret, result) {
-      renewals.inc({ secret, result });
+      renewals.inc(secret, { result });
     },
     rotated(secret, result) {
-      rotations.inc({ secret, result });
+      rotations.inc(secret, { result });
     },
     written(secret, result, changed) {
-      writes.inc({ secret, result, changed: booleanLabel(changed) });
+      writes.inc(secret, { result, changed: booleanLabel(changed) });
     },
   };
 }

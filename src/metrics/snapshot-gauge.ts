@@ -1,4 +1,5 @@
-import type { Metric, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { registerStreamed } from './streamed-metric.js';
 
 export interface SnapshotGaugeOptions<L extends string> {
   readonly name: string;
@@ -9,25 +10,12 @@ export interface SnapshotGaugeOptions<L extends string> {
 }
 
 /**
- * A gauge computed from live state at each scrape and forgotten once the scrape has formatted it.
+ * A gauge computed from live state at each scrape and forgotten once the scrape has written it.
  * prom-client's Gauge with collect() keeps every series it was set to (a labels object, a hash
  * key and an entry each) until the next scrape: with 10,000 secrets the per-secret and per-file
  * gauges held 55,000 series, about 20 MiB, for nothing. Output is the same as such a Gauge's.
  */
 export function registerSnapshotGauge<L extends string>(registry: Registry, options: SnapshotGaugeOptions<L>): void {
-  const { name, help, labelNames, series } = options;
-  const metric = {
-    name,
-    help,
-    type: 'gauge',
-    aggregator: 'sum',
-    labelNames,
-    async get() {
-      const values = [];
-      for (const [labels, value] of series()) values.push({ labels, value });
-      return { name, help, type: 'gauge', aggregator: 'sum', values };
-    },
-    reset() {},
-  };
-  registry.registerMetric(metric as unknown as Metric);
+  const { name, help, series } = options;
+  registerStreamed(registry, { name, help, type: 'gauge', series });
 }
