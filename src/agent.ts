@@ -34,6 +34,8 @@ import { OutputWatcher } from './watch/output-watcher.js';
 const ACCESS_POLL_MS = 5_000;
 /** The longest the watchers wait for the first writes (Vault slow or down at start). */
 const WATCH_AFTER_MS = 1_000;
+/** Reasons /readyz and /status put into words; beyond that, a count. */
+const MAX_REASONS = 20;
 
 export type FileAccessStatus = FileStatus & { accessTracked: boolean; appReadAt?: number; versionWrittenAt?: number };
 
@@ -327,14 +329,27 @@ export class Agent {
     });
   }
 
+  /**
+   * Ready when logged in and every secret and file is current. At most MAX_REASONS reasons are
+   * given (then how many more): a probe while ten thousand secrets are being fetched would
+   * otherwise answer with a megabyte of them.
+   */
   readiness(): Readiness {
     const reasons: string[] = [];
-    if (!this.auth.current()) reasons.push('not logged in');
+    let more = 0;
+    const add = (reason: string) => {
+      if (reasons.length < MAX_REASONS) reasons.push(reason);
+      else more++;
+    };
+    if (!this.auth.current()) add('not logged in');
     for (const worker of this.workers) {
       const state = worker.readiness();
-      if (!state.ready && state.reason) reasons.push(state.reason);
+      if (!state.ready && state.reason) add(state.reason);
     }
-    reasons.push(...this.files.notReady());
+    const files = this.files.notReady(MAX_REASONS - reasons.length);
+    for (const reason of files) add(reason);
+    more += files.more ?? 0;
+    if (more) reasons.push(`and ${more} more`);
     return { ready: reasons.length === 0, reasons };
   }
 

@@ -131,16 +131,27 @@ export class FileSet {
     return this.all().map((file) => file.status());
   }
 
-  /** Why files are not ready: never written, waiting for a secret, or failing to render. */
-  notReady(): string[] {
-    return this.all()
-      .filter((file) => !file.written)
-      .map((file) => {
-        const status = file.status();
-        const waiting = file.config.secrets.filter((secret) => !this.data.has(secret));
-        if (status.lastError) return `file "${file.name}": ${status.lastError}`;
-        return waiting.length ? `file "${file.name}": waiting for secret "${waiting.join('", "')}"` : `file "${file.name}": not written yet`;
-      });
+  /**
+   * Why files are not ready: never written, waiting for a secret, or failing to render. At most
+   * `limit` reasons are put into words; `more` counts the rest, so a probe during the start of
+   * ten thousand secrets does not build ten thousand strings.
+   */
+  notReady(limit = Number.POSITIVE_INFINITY): string[] & { more?: number } {
+    const reasons: string[] & { more?: number } = [];
+    let more = 0;
+    for (const file of this.files.values()) {
+      if (file.written) continue;
+      if (reasons.length >= limit) {
+        more++;
+        continue;
+      }
+      const status = file.status();
+      const waiting = file.config.secrets.filter((secret) => !this.data.has(secret));
+      if (status.lastError) reasons.push(`file "${file.name}": ${status.lastError}`);
+      else reasons.push(waiting.length ? `file "${file.name}": waiting for secret "${waiting.join('", "')}"` : `file "${file.name}": not written yet`);
+    }
+    if (more) reasons.more = more;
+    return reasons;
   }
 }
 
