@@ -24,16 +24,15 @@ function refuse(directory: string, why: string): UnsafePathError {
 }
 
 /**
- * Checks the state directory, creating it (mode 0700, one level at a time, each level checked
- * right after) when it is missing and its parents can be made the same way. Levels that exist
- * already and are not the state directory itself are used as they are: they are the operator's.
+ * Checks the state directory, creating it (mode 0700, checked right after) when it is missing.
+ * Only that last level: its parent is the operator's (by default the output directory, which
+ * re-created here with mode 0700 would lock the app out of its secrets), so a missing parent
+ * fails the save.
  */
 export async function preparePrivateDirectory(directory: string): Promise<void> {
   const target = path.resolve(directory);
   const stats = await lstatOrUndefined(target);
   if (stats) return assertPrivateDirectory(target, stats);
-  const parent = path.dirname(target);
-  if (parent !== target && !(await lstatOrUndefined(parent))) await preparePrivateDirectory(parent);
   try {
     // mkdir never follows a symlink at the name it creates: one planted there fails with EEXIST.
     await fs.mkdir(target, { mode: 0o700 });

@@ -26,14 +26,14 @@ describe('the state directory (it holds the Vault token)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('is created 0700, every missing level of it, and then used', async () => {
-    const directory = join(root, 'secrets', '.vaultlet');
+  it('is created 0700 and then used; a missing parent is not created (it is the operator\'s)', async () => {
+    await assert.rejects(preparePrivateDirectory(join(root, 'missing', '.vaultlet')), /ENOENT/);
+    assert.equal(await lstat(join(root, 'missing')).catch(() => undefined), undefined);
+    const directory = join(root, '.vaultlet');
     await preparePrivateDirectory(directory);
-    for (const level of [join(root, 'secrets'), directory]) {
-      const stats = await lstat(level);
-      assert.ok(stats.isDirectory());
-      assert.equal(stats.mode & 0o777, 0o700, level);
-    }
+    const stats = await lstat(directory);
+    assert.ok(stats.isDirectory());
+    assert.equal(stats.mode & 0o777, 0o700);
     const file = new StateFile(join(directory, 'state.json'), silentLogger());
     file.schedule(() => STATE);
     await file.flush();
