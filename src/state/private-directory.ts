@@ -7,9 +7,9 @@ const { O_RDONLY, O_NOFOLLOW } = constants;
 
 /**
  * The state directory holds the agent's Vault token. It must be a real directory (never a
- * symlink, at any level the agent creates), owned by the agent, with no access for group or
- * others; anything else is refused, never repaired: a directory someone else made or opened up
- * may be watched, and a symlink planted at its name would send the token wherever it points.
+ * symlink), owned by the agent, with no access for group or others; anything else is refused,
+ * never repaired: a directory someone else made or opened up may be watched, and a symlink
+ * planted at its name would send the token wherever it points.
  */
 export function assertPrivateDirectory(directory: string, stats: Stats, uid = process.geteuid?.()): void {
   if (stats.isSymbolicLink()) throw refuse(directory, 'is a symlink');
