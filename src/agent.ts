@@ -109,6 +109,7 @@ export class Agent {
     const saveState = () => this.state?.schedule(() => this.snapshotState());
     this.auth.onTokenChange(saveState);
     const timeline = new Timeline(now);
+    const backoff = backoffFor(config);
     this.workerSet = new WorkerSet(
       (secret) =>
         new SecretWorker({
@@ -118,7 +119,7 @@ export class Agent {
           auth: this.auth,
           recorder,
           logger,
-          backoff: backoffFor(this.config),
+          backoff,
           onStateChange: saveState,
           now,
           random: options.random,
@@ -161,7 +162,7 @@ export class Agent {
     // life): shutdown waits for the set to settle.
     for (const worker of this.workers) {
       const lease = usable?.secrets[worker.name];
-      void this.workerSet.run(worker, signal, lease ? (both) => worker.adopt(lease, both) : undefined);
+      this.workerSet.start(worker, signal, lease ? (both) => worker.adopt(lease, both) : undefined);
     }
     await authDone;
   }
@@ -302,7 +303,7 @@ export class Agent {
       await Promise.all(this.files.all().map((file) => this.files.refresh(file.name).catch((error: unknown) => {
         logger.warn({ file: file.name, error: describeError(error) }, 'could not write the file after the reload');
       })));
-      if (this.started) for (const worker of added) void this.workerSet.run(worker, signal);
+      if (this.started) for (const worker of added) this.workerSet.start(worker, signal);
       this.state?.schedule(() => this.snapshotState());
     }
     // Last, so a slow or hanging Vault delays no added secret (a changed one is being fetched meanwhile).

@@ -94,6 +94,7 @@ export class SecretWorker {
   /** run()'s own: the action it sleeps towards, and how it ends. */
   private nextAction: Action = 'refetch';
   private ended: ((error?: unknown) => void) | undefined;
+  private endWaiters: Array<() => void> | undefined;
   /** The action under way, with a signal of its own: stop() aborts it. */
   private acting: AbortController | undefined;
   private readonly random: () => number;
@@ -202,22 +203,38 @@ export class SecretWorker {
    * timeline.ts): an agent with ten thousand secrets stops them all with one listener of its own.
    */
   run(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.start((error) => (error === undefined ? resolve() : reject(error)), signal));
+  }
+
+  /**
+   * run() without a promise of its own, for a caller that keeps ten thousand workers: `onEnd` is
+   * called once, when the worker has stopped, or with the error that ended it.
+   */
+  start(onEnd: (error?: unknown) => void, signal?: AbortSignal): void {
     const stop = () => this.stop();
     if (signal?.aborted) this.stop();
     signal?.addEventListener('abort', stop, { once: true });
     // A new or capped agent token can bring a lease's deadline forward: decide again.
-    const unsubscribe = this.options.auth.onTokenChange(() => this.awake(false));
-    return new Promise<void>((resolve, reject) => {
-      this.ended = (error?: unknown) => {
-        this.ended = undefined;
-        unsubscribe();
-        signal?.removeEventListener('abort', stop);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      this.decideNext();
-    });
+    const unsubscribe = this.options.auth.onTokenChange(this.decideAgain);
+    this.ended = (error?: unknown) => {
+      this.ended = undefined;
+      unsubscribe();
+      signal?.removeEventListener('abort', stop);
+      onEnd(error);
+      const waiters = this.endWaiters ?? [];
+      this.endWaiters = undefined;
+      for (const waiter of waiters) waiter();
+    };
+    this.decideNext();
   }
+
+  /** Resolves once run() or start() has ended (at once when it is not running). */
+  whenEnded(): Promise<void> {
+    if (!this.ended) return Promise.resolve();
+    return new Promise((resolve) => (this.endWaiters ??= []).push(resolve));
+  }
+
+  private readonly decideAgain = (): void => this.awake(false);
 
   /** run(): decides what to do next and sleeps until then, or ends once stopped. */
   private decideNext(): void {

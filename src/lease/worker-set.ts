@@ -10,10 +10,6 @@ import type { SecretWorker } from './secret-worker.js';
  */
 export const FIRST_ATTEMPTS = 32;
 
-interface Running {
-  task?: Promise<void>;
-}
-
 /**
  * The secret workers by name. A reload keeps the worker (and so the lease) of every secret whose
  * Vault read is unchanged; only new or changed secrets get a worker, only removed or changed
@@ -21,10 +17,14 @@ interface Running {
  */
 export class WorkerSet {
   private readonly byName = new Map<string, { identity: string; worker: SecretWorker }>();
-  private readonly running = new WeakMap<SecretWorker, Running>();
   private readonly firstAttempts = new ConcurrencyLimit(FIRST_ATTEMPTS);
   /** Signals this set stops its workers on: one listener each, whatever the number of workers. */
   private readonly stoppingOn = new WeakSet<AbortSignal>();
+  /** Workers started and not yet ended; settled() waits for none to be left. */
+  private live = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+  /** First attempts not yet done: stop() waits for them too. Short-lived, one per starting worker. */
+  private readonly admitting = new Map<SecretWorker, Promise<void>>();
 
   constructor(private readonly make: (config: SecretConfig) => SecretWorker) {}
 
@@ -51,19 +51,39 @@ export class WorkerSet {
       if (this.byName.has(config.name)) continue;
       const worker = this.make(config);
       this.byName.set(config.name, { identity: identityOf(config), worker });
-      this.running.set(worker, {});
       added.push(worker);
     }
     return { added, removed };
   }
 
-  /** Runs the worker (after `prelude`, e.g. adopting a saved lease) until it is stopped or `signal` aborts. */
-  run(worker: SecretWorker, signal: AbortSignal, prelude?: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
-    const running = this.running.get(worker);
-    if (!running) return Promise.resolve();
+  /**
+   * Runs the worker (after `prelude`, e.g. adopting a saved lease) until it is stopped or `signal`
+   * aborts, holding no promise per worker once it runs (see SecretWorker.start()): settled() and
+   * stop() wait for ends. A worker can only end with an error through a bug; without `onEnd`
+   * that fails as loudly as an unhandled rejection.
+   */
+  start(worker: SecretWorker, signal: AbortSignal, prelude?: (signal: AbortSignal) => Promise<unknown>, onEnd?: (error?: unknown) => void): void {
+    if (this.byName.get(worker.name)?.worker !== worker) return onEnd?.();
     this.stopAllOn(signal);
-    running.task = this.admit(worker, signal, prelude).then(() => worker.run());
-    return running.task;
+    this.live++;
+    const admitted = this.admit(worker, signal, prelude).then(() => {
+      this.admitting.delete(worker);
+      worker.start((error) => {
+        if (--this.live === 0) for (const waiter of this.idleWaiters.splice(0)) waiter();
+        if (onEnd) onEnd(error);
+        else if (error !== undefined) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      });
+    });
+    this.admitting.set(worker, admitted);
+  }
+
+  /** start(), settling when the worker has ended (rejecting with the error that ended it). */
+  run(worker: SecretWorker, signal: AbortSignal, prelude?: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+    return new Promise((resolve, reject) => this.start(worker, signal, prelude, (error) => (error === undefined ? resolve() : reject(error))));
   }
 
   /**
@@ -89,15 +109,17 @@ export class WorkerSet {
     else signal.addEventListener('abort', stopAll, { once: true });
   }
 
-  /** Resolves once every worker of the set has ended (after the signal they run on aborted). */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.byName.values()].map(({ worker }) => this.running.get(worker)?.task));
+  /** Resolves once every worker started has ended (after the signal they run on aborted). */
+  settled(): Promise<void> {
+    if (this.live === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Stops a worker's timers and waits for its current request to end. */
   async stop(worker: SecretWorker): Promise<void> {
     worker.stop();
-    await this.running.get(worker)?.task?.catch(() => {});
+    await this.admitting.get(worker);
+    await worker.whenEnded();
   }
 }
 

@@ -35,12 +35,15 @@ export interface SinkWriteResult {
   readonly created?: boolean;
 }
 
-/** What the target looked like right after our last write; any change moves ctime. */
+/**
+ * What the target looked like right after our last write; any change moves ctime. Numbers where
+ * they are exact (device, inode, size), nanosecond times as bigints: one of these per file.
+ */
 interface Written {
   sha256: string;
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
+  dev: number;
+  ino: number;
+  size: number;
   mtimeNs: bigint;
   ctimeNs: bigint;
 }
@@ -206,15 +209,15 @@ function stampOf(stats: BigIntStats): FileStamp {
 }
 
 function fingerprint(stats: BigIntStats): Omit<Written, 'sha256'> {
-  const { dev, ino, size, mtimeNs, ctimeNs } = stats;
-  return { dev, ino, size, mtimeNs, ctimeNs };
+  const { mtimeNs, ctimeNs } = stats;
+  return { dev: Number(stats.dev), ino: Number(stats.ino), size: Number(stats.size), mtimeNs, ctimeNs };
 }
 
 function sameFile(last: Written, stats: BigIntStats): boolean {
   return (
-    last.dev === stats.dev &&
-    last.ino === stats.ino &&
-    last.size === stats.size &&
+    last.dev === Number(stats.dev) &&
+    last.ino === Number(stats.ino) &&
+    last.size === Number(stats.size) &&
     last.mtimeNs === stats.mtimeNs &&
     last.ctimeNs === stats.ctimeNs
   );

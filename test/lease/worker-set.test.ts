@@ -20,7 +20,14 @@ class FakeWorker {
     this.stopping.abort();
   }
   async attemptFirst(): Promise<void> {}
-  async run(): Promise<void> {
+  private ending: Promise<void> | undefined;
+  start(onEnd: (error?: unknown) => void): void {
+    this.ending = this.run().then(() => onEnd(), (error: unknown) => onEnd(error));
+  }
+  async whenEnded(): Promise<void> {
+    await this.ending;
+  }
+  private async run(): Promise<void> {
     this.runs++;
     const signal = this.stopping.signal;
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
