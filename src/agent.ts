@@ -246,6 +246,8 @@ export class Agent {
   async once(signal: AbortSignal): Promise<void> {
     await this.prepareOutput();
     const both = AbortSignal.any([signal, this.controller.signal]);
+    // The secrets making their first attempt (up to 32, see WorkerSet) each listen on it.
+    setMaxListeners(0, both);
     void this.auth.start(both);
     // One listener stops every worker, rather than one per worker on the same signal.
     const stopAll = () => this.workers.forEach((worker) => worker.stop());
