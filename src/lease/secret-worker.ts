@@ -8,7 +8,8 @@ import type { BackoffLimits } from './backoff.js';
 import { leaseExpiresAt, type Lease } from './lease.js';
 import { lookupLease, renewLease, revokeLease } from './lease-ops.js';
 import { nextAction, RENEW_WINDOW, type Action, type Decision } from './schedule.js';
-import { newAlarm, Timeline } from './timeline.js';
+import { ScheduledLoop } from './scheduled-loop.js';
+import { Timeline } from './timeline.js';
 
 /** What a worker needs from the auth handler. */
 export interface TokenProvider {
@@ -75,7 +76,7 @@ interface Held {
  * re-fetches the others. `held` is the newest lease; `onDisk` the one whose data is in the file
  * (they differ only while a write is failing, and then the old file keeps serving the app).
  */
-export class SecretWorker {
+export class SecretWorker extends ScheduledLoop {
   private held: Held | undefined;
   private onDisk: Held | undefined;
   private failures = 0;
@@ -86,25 +87,19 @@ export class SecretWorker {
   /** Whether a renewal or re-read has succeeded since this agent started (see the schedule). */
   private settled = false;
   private lastErrorText: string | undefined;
-  /** Set by stop(): run() and writeOnce() end, for good. */
-  private stopped = false;
-  /** Set while asleep: what to do when the alarm rings (true) or the worker is woken first (false). */
-  private whenAwake: ((due: boolean) => void) | undefined;
-  private readonly alarm = newAlarm(() => this.awake(true));
-  /** run()'s own: the action it sleeps towards, and how it ends. */
-  private nextAction: Action = 'refetch';
-  private ended: ((error?: unknown) => void) | undefined;
-  private endWaiters: Array<() => void> | undefined;
-  /** The action under way, with a signal of its own: stop() aborts it. */
-  private acting: AbortController | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
-  private readonly timeline: Timeline;
 
   constructor(private readonly options: SecretWorkerOptions) {
+    const now = options.now ?? Date.now;
+    super(options.timeline ?? new Timeline(now));
     this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
-    this.timeline = options.timeline ?? new Timeline(this.now);
+    this.now = now;
+  }
+
+  /** A new or capped agent token can bring a lease's deadline forward: decide again. */
+  protected listenForChanges(decideAgain: () => void): () => void {
+    return this.options.auth.onTokenChange(decideAgain);
   }
 
   get name(): string {
@@ -198,100 +193,6 @@ export class SecretWorker {
   }
 
   /**
-   * Runs until stop() is called or `signal` (if given) aborts. While asleep a worker holds no
-   * promise, timer, signal or listener of its own, only its alarm in the shared timeline (see
-   * timeline.ts): an agent with ten thousand secrets stops them all with one listener of its own.
-   */
-  run(signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.start((error) => (error === undefined ? resolve() : reject(error)), signal));
-  }
-
-  /**
-   * run() without a promise of its own, for a caller that keeps ten thousand workers: `onEnd` is
-   * called once, when the worker has stopped, or with the error that ended it.
-   */
-  start(onEnd: (error?: unknown) => void, signal?: AbortSignal): void {
-    const stop = () => this.stop();
-    if (signal?.aborted) this.stop();
-    signal?.addEventListener('abort', stop, { once: true });
-    // A new or capped agent token can bring a lease's deadline forward: decide again.
-    const unsubscribe = this.options.auth.onTokenChange(this.decideAgain);
-    this.ended = (error?: unknown) => {
-      this.ended = undefined;
-      unsubscribe();
-      signal?.removeEventListener('abort', stop);
-      onEnd(error);
-      const waiters = this.endWaiters ?? [];
-      this.endWaiters = undefined;
-      for (const waiter of waiters) waiter();
-    };
-    this.decideNext();
-  }
-
-  /** Resolves once run() or start() has ended (at once when it is not running). */
-  whenEnded(): Promise<void> {
-    if (!this.ended) return Promise.resolve();
-    return new Promise((resolve) => (this.endWaiters ??= []).push(resolve));
-  }
-
-  private readonly decideAgain = (): void => this.awake(false);
-
-  /** run(): decides what to do next and sleeps until then, or ends once stopped. */
-  private decideNext(): void {
-    if (this.stopped) return this.ended?.();
-    const decision = this.decide();
-    this.nextAction = decision.action;
-    this.sleepUntil(decision.at, this.actNext);
-  }
-
-  private readonly actNext = (due: boolean): void => {
-    if (!due) return this.decideNext();
-    this.step(this.nextAction).then(
-      () => this.decideNext(),
-      (error: unknown) => this.ended?.(error),
-    );
-  };
-
-  /** Ends run() or writeOnce(): wakes the worker and aborts what it is doing. Final. */
-  stop(): void {
-    this.stopped = true;
-    this.awake(false);
-    this.acting?.abort();
-  }
-
-  private sleepUntil(at: number, then: (due: boolean) => void): void {
-    if (this.stopped) return then(false);
-    this.whenAwake = then;
-    this.timeline.set(this.alarm, at);
-  }
-
-  /** The alarm rang (`due`), or something woke the worker first: carry on, if it was asleep. */
-  private awake(due: boolean): void {
-    const then = this.whenAwake;
-    if (!then) return;
-    this.whenAwake = undefined;
-    if (!due) this.timeline.clear(this.alarm);
-    then(due);
-  }
-
-  /** One action with a signal of its own, aborted by stop() or by `outer`. */
-  private async step(action: Action, outer?: AbortSignal): Promise<void> {
-    if (this.stopped) return;
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    this.acting = controller;
-    outer?.addEventListener('abort', abort, { once: true });
-    try {
-      await this.act(action, controller.signal);
-    } catch (error) {
-      if (!(error instanceof AbortedError)) throw error;
-    } finally {
-      this.acting = undefined;
-      outer?.removeEventListener('abort', abort);
-    }
-  }
-
-  /**
    * One attempt at the first fetch and write (nothing when a lease was adopted), so a caller can
    * pace how many secrets start at once; run() and writeOnce() carry on from where it left.
    */
@@ -317,7 +218,7 @@ export class SecretWorker {
     }
   }
 
-  private async act(action: Action, signal: AbortSignal): Promise<void> {
+  protected async act(action: Action, signal: AbortSignal): Promise<void> {
     // A leased credential whose file write failed is written again rather than leased anew;
     // unleased data (KV) is simply read again, which also picks up a fixed version.
     const pending = this.held && this.held !== this.onDisk ? this.held : undefined;
@@ -332,7 +233,7 @@ export class SecretWorker {
     return this.fetch(signal);
   }
 
-  private decide(): Decision {
+  protected decide(): Decision {
     const held = this.held;
     const failure = { failures: this.failures, failedAction: this.failedAction, retryAfterMs: this.retryAfterMs, first: !this.settled };
     if (!held) {
