@@ -1,6 +1,6 @@
 import type { AuthHandler } from '../auth/auth-handler.js';
 import { describeError, type Logger } from '../log.js';
-import { ConcurrencyLimit } from '../util/concurrency-limit.js';
+import { forEachLimited } from '../util/for-each-limited.js';
 import type { SecretWorker } from './secret-worker.js';
 
 /**
@@ -18,8 +18,7 @@ const REVOCATIONS_AT_ONCE = 16;
 export async function revokeAtShutdown(workers: readonly SecretWorker[], auth: AuthHandler, logger: Logger, grace: AbortSignal): Promise<boolean> {
   const current = auth.current();
   const tokenBeingRevoked = current?.owned ? current.token : undefined;
-  const limit = new ConcurrencyLimit(REVOCATIONS_AT_ONCE);
-  const results = await Promise.allSettled(workers.map((worker) => limit.run(() => worker.revoke(grace, tokenBeingRevoked))));
+  const results = await forEachLimited(workers, REVOCATIONS_AT_ONCE, (worker) => worker.revoke(grace, tokenBeingRevoked));
   results.forEach((result, index) => {
     if (result.status === 'rejected') {
       logger.warn({ secret: workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown (does the policy grant update on sys/leases/revoke?)');
