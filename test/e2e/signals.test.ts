@@ -81,6 +81,17 @@ describe('stop signals (real processes)', function () {
     assert.equal(await exists(stateFile), false);
   });
 
+  it('a token revocation Vault refuses leaves the state file for the next start (as the README says), exit 0', async () => {
+    await slowRevocation();
+    vault.server.faults.latencyMs = 0;
+    vault.server.faults.errorPathPattern = /^auth\/token\/revoke-self$/;
+    vault.server.faults.errorStatus = 500;
+    assert.equal(await agent!.stop('SIGTERM'), 0, agent!.describe());
+    vault.server.faults.errorStatus = 0;
+    assert.ok(vault.server.requests.some((r) => r.path === 'auth/token/revoke-self' && r.status === 500));
+    assert.equal(await exists(stateFile), true);
+  });
+
   for (const [signals, code] of [[['SIGTERM', 'SIGTERM', 'SIGTERM'], 143], [['SIGINT', 'SIGINT'], 130]] as const) {
     it(`${signals.join(' + ')} while revoking stops at once (exit ${code}), keeping the state file for the next start`, async () => {
       await slowRevocation();
