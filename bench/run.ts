@@ -10,17 +10,18 @@ import { benchMemoryAndIdleCpu } from './memory.js';
 import { benchPeer } from './peer.js';
 import { linePlotSvg } from './plot-svg.js';
 import type { BenchContext, Row } from './row.js';
+import { benchScale } from './scale.js';
 import { benchStartup } from './startup.js';
 import { renderTable } from './table.js';
 import { imageRuntime } from '../test/support/image-runtime.js';
 import { benchVaultLoad } from './vault-load.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only start,memory,load,churn,fleet,peer]`: every benchmark with its
+ * `npm run bench [-- --quick] [-- --only start,memory,scale,load,churn,fleet,peer]`: every benchmark with its
  * baseline measured in the same run; one table on stdout, bench/results/latest.json and
  * bench/results/fleet.svg (and .png when ImageMagick is there).
  */
-const SECTIONS = ['start', 'memory', 'load', 'churn', 'fleet', 'peer'] as const;
+const SECTIONS = ['start', 'memory', 'scale', 'load', 'churn', 'fleet', 'peer'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, results: { type: 'string' } }, strict: true });
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   });
   await run('start', () => benchStartup(context));
   await run('memory', () => benchMemoryAndIdleCpu(context));
+  await run('scale', () => benchScale(context));
   await run('load', () => benchVaultLoad(context));
   await run('churn', () => benchLeaseChurn(context));
   await run('peer', () => benchPeer(context));

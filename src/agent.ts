@@ -16,6 +16,7 @@ import { describeError, type Logger } from './log.js';
 import type { BackoffLimits } from './lease/backoff.js';
 import { revokeAtShutdown } from './lease/revoke-at-shutdown.js';
 import { SecretWorker, type SecretStatus } from './lease/secret-worker.js';
+import { Timeline } from './lease/timeline.js';
 import { WorkerSet } from './lease/worker-set.js';
 import type { AgentRecorder, FileSnapshot, SecretSnapshot, TokenSnapshot } from './metrics/recorder.js';
 import type { Readiness } from './http/readiness.js';
@@ -27,12 +28,17 @@ import type { AgentState } from './state/agent-state.js';
 import { StateFile } from './state/state-file.js';
 import { VaultClient } from './vault/client.js';
 import { CredentialWatcher } from './watch/credential-watcher.js';
+import { forEachLimited } from './util/for-each-limited.js';
 import { OutputWatcher } from './watch/output-watcher.js';
 
 /** How often the access tracker looks at the files' atime. */
 const ACCESS_POLL_MS = 5_000;
-/** The longest the watchers wait for the first writes (Vault slow or down at start). */
+/** How long the watchers wait for the next of the first writes before starting anyway (Vault slow or down). */
 const WATCH_AFTER_MS = 1_000;
+/** Files looked at together once the watchers are ready. */
+const LOOKS_AT_ONCE = 16;
+/** Reasons /readyz and /status put into words; beyond that, a count. */
+const MAX_REASONS = 20;
 
 /** accessTracked: reads of the file can be seen (atime updates on the mount) and are watched (track_reads). */
 export type FileAccessStatus = FileStatus & { accessTracked: boolean; appReadAt?: number; versionWrittenAt?: number; unreadSince?: number };
@@ -97,16 +103,18 @@ export class Agent {
       logger,
       now,
       keepBytes: config.readEndpoint !== false,
-      onCurrent: (file) => {
+      onCurrent: (file, stamp) => {
         this.firstWrites?.written(file.name);
         if (file.config.trackReads === false) this.access.forget(file.name);
-        else void this.access.written(file.name, file.path);
+        else void this.access.written(file.name, file.path, stamp);
       },
       onChanged: (file, created) => this.fileChanged(file, created),
     });
     this.files.configure(config.files, options.templates ?? new Map());
     const saveState = () => this.state?.schedule(() => this.snapshotState());
     this.auth.onTokenChange(saveState);
+    const timeline = new Timeline(now);
+    const backoff = backoffFor(config);
     this.workerSet = new WorkerSet(
       (secret) =>
         new SecretWorker({
@@ -116,10 +124,11 @@ export class Agent {
           auth: this.auth,
           recorder,
           logger,
-          backoff: backoffFor(this.config),
+          backoff,
           onStateChange: saveState,
           now,
           random: options.random,
+          timeline,
         }),
     );
     this.workerSet.configure(config.secrets);
@@ -156,16 +165,17 @@ export class Agent {
     if (saved && !usable) this.options.logger.info('the state file belongs to another Vault or role; not adopting it');
     if (usable?.token) await this.auth.adopt(usable.token, usable.retired, signal).catch(() => false);
     const authDone = this.auth.start(signal);
-    const workersDone = this.workers.map((worker) => {
+    // Not awaited one by one (that would hold a promise reaction per secret for the agent's
+    // life): shutdown waits for the set to settle.
+    for (const worker of this.workers) {
       const lease = usable?.secrets[worker.name];
-      return this.workerSet.run(worker, signal, lease ? (both) => worker.adopt(lease, both) : undefined);
-    });
-    await Promise.all([authDone, ...workersDone]);
+      this.workerSet.start(worker, signal, lease ? (both) => worker.adopt(lease, both) : undefined);
+    }
+    await authDone;
   }
 
   /** Fails fast (before any Vault call) when the output directory is not writable. */
   async start(): Promise<void> {
-    const { logger } = this.options;
     const { config } = this;
     await this.prepareOutput();
     // Known before the first write, so the first version of each file is tracked too.
@@ -175,15 +185,23 @@ export class Agent {
     // Before any Vault call, like the main HTTP server: a port clash stops the agent here.
     if (config.readEndpoint) await this.startReadEndpoint(config.readEndpoint, signal);
     this.firstWrites = new FirstWrites(this.files.all().map((file) => file.name));
-    this.tasks.push(this.resume(signal));
-    // The app waits for its files, not for the watchers that guard them: setting those up (a
-    // directory scan each) after the first writes takes ~25 ms off the start (bench/). What
-    // changed before they watched is caught by one look at every file once they are ready.
-    await this.firstWrites.settled(WATCH_AFTER_MS, signal);
+    this.tasks.push(this.resume(signal), this.watchOnceWritten(signal));
+  }
+
+  /**
+   * The app waits for its files, not for the watchers that guard them: they start once the first
+   * writes are done (or stall), so they neither delay the first files (~25 ms, bench/) nor see
+   * and check each of ten thousand first writes of ours. What changed before they watched is
+   * caught by one look at every file once they are ready.
+   */
+  private async watchOnceWritten(signal: AbortSignal): Promise<void> {
+    const { logger } = this.options;
+    const { config } = this;
+    await this.firstWrites!.settled(WATCH_AFTER_MS, signal);
     if (signal.aborted) return;
     const output = new OutputWatcher({
       directory: config.output.directory,
-      files: () => new Set(this.files.all().map((file) => file.name)),
+      files: () => this.files.names,
       // Our own renames show up here too; refresh() writes (and warns) only when the bytes differ.
       onTampered: (file) => void this.restore(file),
       logger,
@@ -193,8 +211,10 @@ export class Agent {
     await Promise.all([output.start(), credentials.start()]);
     this.watchers.push(output, credentials);
     // Only files already written: one still waiting for Vault is written by its worker, and
-    // writing it here would be logged as a restore.
-    for (const file of this.files.all()) if (file.written) void this.restore(file.name);
+    // writing it here would be logged as a restore. A few at a time: all ten thousand at once
+    // was a 20 MiB burst of pending lstats.
+    const written = this.files.all().filter((file) => file.written && !signal.aborted);
+    await forEachLimited(written, LOOKS_AT_ONCE, (file) => this.restore(file.name));
     if (!this.access.enabled) {
       logger.info({ directory: config.output.directory }, 'the output mount does not update atime (noatime): app reads cannot be seen');
       return;
@@ -214,19 +234,27 @@ export class Agent {
     this.options.logger.info({ url }, 'serving the files on the read endpoint');
   }
 
-  /** Someone deleted or rewrote a file: put the current version back. */
+  /**
+   * Someone deleted or rewrote a file: put the current version back. Most reports are of our own
+   * writes, which one lstat tells apart without rendering the file again.
+   */
   private async restore(file: string): Promise<void> {
     try {
+      if (await this.files.get(file)?.intact()) return;
       if (await this.files.refresh(file)) this.options.logger.warn({ file }, 'the file was deleted or altered; restored it');
     } catch (error) {
       this.options.logger.warn({ file, error: describeError(error) }, 'could not restore the file');
     }
   }
 
-  /** Fails fast when the directory is not writable; clears what a killed run left half-written. */
+  /**
+   * Fails fast when the directory is not writable or the state directory is not private (see
+   * state/private-directory.ts); clears what a killed run left half-written.
+   */
   private async prepareOutput(): Promise<void> {
     const { config } = this;
     await probeDirectory(config.output.directory);
+    await this.state?.prepare();
     await removeStaleTempFiles(config.output.directory, config.files.map((file) => file.file), this.options.logger);
   }
 
@@ -234,8 +262,23 @@ export class Agent {
   async once(signal: AbortSignal): Promise<void> {
     await this.prepareOutput();
     const both = AbortSignal.any([signal, this.controller.signal]);
+    // The secrets making their first attempt (up to 32, see WorkerSet) each listen on it.
+    setMaxListeners(0, both);
     void this.auth.start(both);
-    await Promise.all(this.workers.map((worker) => worker.writeOnce(both)));
+    // One listener stops every worker, rather than one per worker on the same signal.
+    const stopAll = () => this.workers.forEach((worker) => worker.stop());
+    if (both.aborted) stopAll();
+    both.addEventListener('abort', stopAll, { once: true });
+    try {
+      await Promise.all(
+        this.workers.map(async (worker) => {
+          await this.workerSet.admit(worker, both);
+          await worker.writeOnce();
+        }),
+      );
+    } finally {
+      both.removeEventListener('abort', stopAll);
+    }
     // Every secret is in hand; a file that still could not be rendered fails the init container.
     const unwritten = this.files.notReady();
     if (unwritten.length) throw new VaultletError(`not every file could be written: ${unwritten.join('; ')}`);
@@ -278,7 +321,7 @@ export class Agent {
       await Promise.all(this.files.all().map((file) => this.files.refresh(file.name).catch((error: unknown) => {
         logger.warn({ file: file.name, error: describeError(error) }, 'could not write the file after the reload');
       })));
-      if (this.started) for (const worker of added) this.tasks.push(this.workerSet.run(worker, signal));
+      if (this.started) for (const worker of added) this.workerSet.start(worker, signal);
       this.state?.schedule(() => this.snapshotState());
     }
     // Last, so a slow or hanging Vault delays no added secret (a changed one is being fetched meanwhile).
@@ -305,14 +348,27 @@ export class Agent {
     });
   }
 
+  /**
+   * Ready when logged in and every secret and file is current. At most MAX_REASONS reasons are
+   * given (then how many more): a probe while ten thousand secrets are being fetched would
+   * otherwise answer with a megabyte of them.
+   */
   readiness(): Readiness {
     const reasons: string[] = [];
-    if (!this.auth.current()) reasons.push('not logged in');
+    let more = 0;
+    const add = (reason: string) => {
+      if (reasons.length < MAX_REASONS) reasons.push(reason);
+      else more++;
+    };
+    if (!this.auth.current()) add('not logged in');
     for (const worker of this.workers) {
       const state = worker.readiness();
-      if (!state.ready && state.reason) reasons.push(state.reason);
+      if (!state.ready && state.reason) add(state.reason);
     }
-    reasons.push(...this.files.notReady());
+    const files = this.files.notReady(MAX_REASONS - reasons.length);
+    for (const reason of files) add(reason);
+    more += files.more ?? 0;
+    if (more) reasons.push(`and ${more} more`);
     return { ready: reasons.length === 0, reasons };
   }
 
@@ -373,7 +429,7 @@ export class Agent {
     this.controller.abort();
     // A reload in progress finishes first (it sees the abort), so nothing is written after close().
     await this.reloading;
-    await Promise.allSettled([...this.tasks, ...this.watchers.map((watcher) => watcher.close())]);
+    await Promise.allSettled([...this.tasks, this.workerSet.settled(), ...this.watchers.map((watcher) => watcher.close())]);
     const grace = AbortSignal.timeout(Math.max(1, gracePeriodMs));
     await this.actions.close(grace);
     if (revoke) {

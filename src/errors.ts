@@ -84,6 +84,12 @@ export class AuthError extends VaultletError {
 export class SecretDataError extends VaultletError {
   override readonly name: string = 'SecretDataError';
   override readonly code = 'VAULTLET_SECRET_DATA';
+  /** A lease Vault created for the refused answer: nobody will use it, so the worker revokes it. */
+  readonly leaseId: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; leaseId?: string }) {
+    super(message, options);
+    this.leaseId = options?.leaseId;
+  }
 }
 
 /** A secret's data could not be turned into file contents (missing field, bad format). */

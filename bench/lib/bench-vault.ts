@@ -25,7 +25,7 @@ export interface BenchVault {
   /** A fresh, empty output directory. */
   newOutputDirectory(): Promise<string>;
   /** Writes an agent config (YAML) and returns its path. */
-  writeConfig(options: { address?: string; directory: string; secrets: ReadonlyArray<Record<string, unknown>>; logLevel?: string }): Promise<string>;
+  writeConfig(options: { address?: string; directory: string; secrets: ReadonlyArray<Record<string, unknown>>; logLevel?: string; shutdown?: { revoke: boolean; grace_period: string } }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -71,7 +71,7 @@ export async function startBenchVault(options: BenchVaultOptions = {}): Promise<
       await mkdir(directory);
       return directory;
     },
-    async writeConfig({ address, directory, secrets, logLevel }) {
+    async writeConfig({ address, directory, secrets, logLevel, shutdown }) {
       const path = join(base, `config-${++configs}.yaml`);
       await writeFile(path, stringify({
         vault: { address: address ?? server.url, request_timeout: '10s', retry_cap: '5s' },
@@ -81,7 +81,7 @@ export async function startBenchVault(options: BenchVaultOptions = {}): Promise<
         listen: { host: '127.0.0.1', port: 0 },
         // Beside the output directory, never in it (the config refuses that).
         state: { file: `${directory}-state/state.json` },
-        shutdown: { revoke: false, grace_period: '1s' },
+        shutdown: shutdown ?? { revoke: false, grace_period: '1s' },
         log: { level: logLevel ?? 'info' },
       }));
       return path;

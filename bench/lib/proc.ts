@@ -16,6 +16,12 @@ export function memoryOf(pid: number): Memory {
   return { rssKiB: field('VmRSS'), rssAnonKiB: field('RssAnon'), hwmKiB: field('VmHWM') };
 }
 
+/** Peak resident memory of a live process so far (VmHWM, the high-water mark of VmRSS), in KiB. */
+export function peakRssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
+}
+
 /** utime + stime of a process so far, in clock ticks. */
 export function cpuTicksOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -53,11 +53,14 @@ export class AccessTracker {
     if (!on) this.files.clear();
   }
 
-  /** After a write (or on adopting a file already there): the version on disk now. */
-  async written(secret: string, path: string): Promise<void> {
+  /**
+   * After a write (or on adopting a file already there): the version on disk now, as the write
+   * saw it (`stamp`), or looked up when the writer could not say.
+   */
+  async written(secret: string, path: string, stamp?: { ino: number; mtimeMs: number; atimeMs: number }): Promise<void> {
     if (!this.enabled) return;
-    const stats = await fs.lstat(path).catch(() => undefined);
-    if (!stats?.isFile()) return;
+    const stats = stamp ?? (await fs.lstat(path).then((found) => (found.isFile() ? found : undefined), () => undefined));
+    if (!stats) return;
     const known = this.files.get(secret);
     if (known && known.ino === stats.ino && known.writtenAt === stats.mtimeMs) return;
     // The version being replaced was never seen read, so the app has had nothing fresh since it

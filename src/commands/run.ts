@@ -3,6 +3,7 @@ import type { ConfigSource, LoadedConfig } from './config-source.js';
 import { ConfigReloader } from './config-reloader.js';
 import type { RequestListener } from 'node:http';
 import { answerProbe } from '../http/probes.js';
+import type { StopSignals } from './stop-signals.js';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { createLogger, describeError } from '../log.js';
 import { PrometheusRecorder } from '../metrics/prometheus-recorder.js';
@@ -13,9 +14,15 @@ import { VERSION } from '../version.js';
  * `vaultlet run`: the long-lived sidecar. Resolves when a stop signal has been handled; rejects
  * when the agent cannot start (unwritable output directory, listen port taken).
  */
-export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stop: AbortSignal): Promise<void> {
+export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stops: StopSignals): Promise<void> {
   const { config, templates } = loaded;
   const logger = createLogger(config.log.level);
+  const stop = stops.claim();
+  stops.onEvent(({ kind, signal }) => {
+    if (kind === 'repeated') logger.warn({ signal }, 'already stopping (revoking within the grace period); a third signal, or SIGINT twice, stops at once');
+    if (kind === 'force') logger.warn({ signal }, 'stopping at once: nothing more is revoked; the state file stays as last saved');
+    if (kind === 'force') logger.flush();
+  });
   const registry = createRegistry();
   let agent: Agent | undefined;
   const recorder = new PrometheusRecorder({
@@ -64,6 +71,7 @@ export async function runAgent(loaded: LoadedConfig, source: ConfigSource, stop:
     await agent.start();
     reloader = new ConfigReloader({ source, agent, recorder, logger, signal: reloads.signal });
     await reloader.start();
+    stops.stopIgnoringHangup();
     logger.info({ version: VERSION, secrets: config.secrets.length, directory: config.output.directory }, 'vaultlet started');
   } catch (error) {
     reloads.abort();

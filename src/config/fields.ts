@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { durationOrProblem } from './duration.js';
 import { fileModeOrProblem } from './file-mode.js';
+import { fileNameProblem } from '../render/file-name.js';
 
 /** Reusable field schemas of the YAML document; each reports its own problem without echoing secrets. */
 
@@ -49,12 +50,14 @@ export function vaultPath() {
   });
 }
 
-/** A file name inside output.directory; never a path, never hidden (the sink's temp files start with "."). */
+/**
+ * A file name inside output.directory that the atomic sink can always write: never a path, never
+ * hidden (the sink's temp files start with "."), no control characters, short enough in bytes.
+ */
 export function fileName() {
   return nonEmptyString().superRefine((value, ctx) => {
-    if (/[/\\\0]/.test(value)) ctx.addIssue({ code: 'custom', message: 'must be a file name without "/"' });
-    else if (value.startsWith('.')) ctx.addIssue({ code: 'custom', message: 'must not start with "." (no hidden files, no "..")' });
-    else if (value.length > 255) ctx.addIssue({ code: 'custom', message: 'must be at most 255 characters' });
+    const problem = fileNameProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }
 

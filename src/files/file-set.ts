@@ -1,6 +1,8 @@
 import type { FileConfig } from '../config/index.js';
 import type { Lease } from '../lease/lease.js';
 import type { Logger } from '../log.js';
+import type { FileStamp } from '../render/atomic-file-sink.js';
+import { DirectorySync } from '../render/directory-sync.js';
 import type { CompiledTemplate } from '../render/template.js';
 import { fileRenderer } from './file-renderer.js';
 import { OutputFile, type FileStatus } from './output-file.js';
@@ -13,8 +15,8 @@ export interface FileSetOptions {
   readonly keepBytes?: boolean;
   /** A file now holds new bytes; `created` when no earlier version was there for the app to have read. */
   readonly onChanged?: (file: OutputFile, created: boolean) => void;
-  /** A file holds its current version (written, or found already right). */
-  readonly onCurrent?: (file: OutputFile) => void;
+  /** A file holds its current version (written, or found already right), as `stamp` says when known. */
+  readonly onCurrent?: (file: OutputFile, stamp?: FileStamp) => void;
 }
 
 /**
@@ -25,27 +27,35 @@ export interface FileSetOptions {
 export class FileSet {
   private readonly data = new Map<string, Lease>();
   private readonly files = new Map<string, OutputFile>();
+  private readonly fileNames = new Set<string>();
   /** The files drawn from each secret, rebuilt by configure(): publish() runs for every secret. */
   private bySecret = new Map<string, OutputFile[]>();
   private readonly now: () => number;
+  /** One for the directory: the files' writes share its syncs. */
+  private readonly directorySync: DirectorySync;
 
   constructor(private readonly options: FileSetOptions) {
     this.now = options.now ?? Date.now;
+    this.directorySync = new DirectorySync(options.directory);
   }
 
   /** Adds, replaces or drops files (at start and on a config reload); returns the names dropped. */
   configure(files: readonly FileConfig[], templates: ReadonlyMap<string, CompiledTemplate>): string[] {
     const wanted = new Set(files.map((file) => file.file));
     const dropped = [...this.files.keys()].filter((name) => !wanted.has(name));
-    for (const name of dropped) this.files.delete(name);
+    for (const name of dropped) {
+      this.files.delete(name);
+      this.fileNames.delete(name);
+    }
     for (const config of files) {
       const existing = this.files.get(config.file);
       // A template object is new on every compile, so a reloaded template is always re-rendered.
       if (existing && sameFile(existing.config, config) && !templates.has(config.file)) continue;
-      const file = new OutputFile(config, this.options.directory, fileRenderer(config, templates.get(config.file)), this.now, this.options.keepBytes);
+      const file = new OutputFile(config, this.options.directory, fileRenderer(config, templates.get(config.file)), this.now, this.options.keepBytes, this.directorySync);
       // Until the caller refreshes it, the old version is what the app has: no readiness flap.
       if (existing) file.continueFrom(existing);
       this.files.set(config.file, file);
+      this.fileNames.add(config.file);
     }
     this.bySecret = new Map();
     for (const file of this.files.values()) {
@@ -61,6 +71,11 @@ export class FileSet {
   /** The names of the files drawn from this secret. */
   filesOf(secret: string): string[] {
     return (this.bySecret.get(secret) ?? []).map((file) => file.name);
+  }
+
+  /** The names of every file, kept up to date by configure(): a live view, never a copy. */
+  get names(): ReadonlySet<string> {
+    return this.fileNames;
   }
 
   get(file: string): OutputFile | undefined {
@@ -108,7 +123,7 @@ export class FileSet {
       return false;
     }
     if (result.changed) this.options.onChanged?.(file, result.created);
-    this.options.onCurrent?.(file);
+    this.options.onCurrent?.(file, file.stamp);
     return result.changed;
   }
 
@@ -116,16 +131,27 @@ export class FileSet {
     return this.all().map((file) => file.status());
   }
 
-  /** Why files are not ready: never written, waiting for a secret, or failing to render. */
-  notReady(): string[] {
-    return this.all()
-      .filter((file) => !file.written)
-      .map((file) => {
-        const status = file.status();
-        const waiting = file.config.secrets.filter((secret) => !this.data.has(secret));
-        if (status.lastError) return `file "${file.name}": ${status.lastError}`;
-        return waiting.length ? `file "${file.name}": waiting for secret "${waiting.join('", "')}"` : `file "${file.name}": not written yet`;
-      });
+  /**
+   * Why files are not ready: never written, waiting for a secret, or failing to render. At most
+   * `limit` reasons are put into words; `more` counts the rest, so a probe during the start of
+   * ten thousand secrets does not build ten thousand strings.
+   */
+  notReady(limit = Number.POSITIVE_INFINITY): string[] & { more?: number } {
+    const reasons: string[] & { more?: number } = [];
+    let more = 0;
+    for (const file of this.files.values()) {
+      if (file.written) continue;
+      if (reasons.length >= limit) {
+        more++;
+        continue;
+      }
+      const status = file.status();
+      const waiting = file.config.secrets.filter((secret) => !this.data.has(secret));
+      if (status.lastError) reasons.push(`file "${file.name}": ${status.lastError}`);
+      else reasons.push(waiting.length ? `file "${file.name}": waiting for secret "${waiting.join('", "')}"` : `file "${file.name}": not written yet`);
+    }
+    if (more) reasons.more = more;
+    return reasons;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { FileConfig } from '../config/index.js';
 import { RenderError } from '../errors.js';
 import { describeError } from '../log.js';
-import { AtomicFileSink } from '../render/atomic-file-sink.js';
+import { AtomicFileSink, type FileStamp } from '../render/atomic-file-sink.js';
+import type { DirectorySync } from '../render/directory-sync.js';
 import type { FileInputs, FileRenderer } from './file-renderer.js';
 
 export interface FileStatus {
@@ -43,8 +44,9 @@ export class OutputFile {
     private readonly render: FileRenderer,
     private readonly now: () => number,
     private readonly keepBytes = false,
+    directorySync?: DirectorySync,
   ) {
-    this.sink = new AtomicFileSink({ directory, file: config.file, mode: config.mode, uid: config.uid, gid: config.gid });
+    this.sink = new AtomicFileSink({ directory, file: config.file, mode: config.mode, uid: config.uid, gid: config.gid, directorySync });
     this.path = this.sink.path;
   }
 
@@ -94,6 +96,16 @@ export class OutputFile {
   /** What the read endpoint serves: the bytes last written, or nothing before the first write. */
   current(): { bytes: Buffer; writtenAt: number } | undefined {
     return this.served;
+  }
+
+  /** The file as its last write left it (or found it), for the access tracker. */
+  get stamp(): FileStamp | undefined {
+    return this.sink.stamp;
+  }
+
+  /** Whether the file on disk is still exactly what this agent last wrote there (one lstat). */
+  intact(): Promise<boolean> {
+    return this.sink.intact();
   }
 
   /** Deletes the file when it is dropped from the config; a symlink or directory in its place is left alone. */

@@ -1,6 +1,14 @@
 import type { AuthHandler } from '../auth/auth-handler.js';
 import { describeError, type Logger } from '../log.js';
+import { forEachLimited } from '../util/for-each-limited.js';
 import type { SecretWorker } from './secret-worker.js';
+
+/**
+ * Revocations in flight at once. Ten thousand leases from an earlier token would otherwise queue
+ * ten thousand requests, each listening on the grace period's signal (adding a listener to an
+ * AbortSignal walks its list: quadratic).
+ */
+const REVOCATIONS_AT_ONCE = 16;
 
 /**
  * Gives everything back within the grace period: each lease obtained with an earlier token one by
@@ -10,7 +18,7 @@ import type { SecretWorker } from './secret-worker.js';
 export async function revokeAtShutdown(workers: readonly SecretWorker[], auth: AuthHandler, logger: Logger, grace: AbortSignal): Promise<boolean> {
   const current = auth.current();
   const tokenBeingRevoked = current?.owned ? current.token : undefined;
-  const results = await Promise.allSettled(workers.map((worker) => worker.revoke(grace, tokenBeingRevoked)));
+  const results = await forEachLimited(workers, REVOCATIONS_AT_ONCE, (worker) => worker.revoke(grace, tokenBeingRevoked));
   results.forEach((result, index) => {
     if (result.status === 'rejected') {
       logger.warn({ secret: workers[index]!.name, error: describeError(result.reason) }, 'could not revoke lease at shutdown (does the policy grant update on sys/leases/revoke?)');

@@ -1,16 +1,17 @@
-import { AbortedError, VaultPermissionDeniedError, VaultRequestRejectedError } from '../errors.js';
+import { AbortedError, SecretDataError, VaultPermissionDeniedError, VaultRequestRejectedError } from '../errors.js';
 import { describeError, type Logger } from '../log.js';
 import type { MetricsRecorder, Result, SecretSnapshot } from '../metrics/recorder.js';
 import type { SecretSource } from '../sources/source.js';
 import type { PersistedSecret } from '../state/agent-state.js';
-import { sleepUntil } from '../util/sleep.js';
 import type { VaultClient } from '../vault/client.js';
 import type { BackoffLimits } from './backoff.js';
 import { grantedTtlMs, leaseExpiresAt, type Lease } from './lease.js';
 import { leaseLogFields, rotationReason, type EndedBy } from './lease-log.js';
 import { lookupLease, renewLease, revokeLease } from './lease-ops.js';
 import { SecretHealth } from './secret-health.js';
-import { nextAction, type Action, type Decision } from './schedule.js';
+import { nextAction, RENEW_WINDOW, type Action, type Decision } from './schedule.js';
+import { ScheduledLoop } from './scheduled-loop.js';
+import { Timeline } from './timeline.js';
 
 /** What a worker needs from the auth handler. */
 export interface TokenProvider {
@@ -43,6 +44,8 @@ export interface SecretWorkerOptions {
   readonly onStateChange?: () => void;
   readonly random?: () => number;
   readonly now?: () => number;
+  /** Where the worker sleeps between actions; shared by every worker of an agent. */
+  readonly timeline?: Timeline;
 }
 
 export interface SecretStatus {
@@ -75,7 +78,7 @@ interface Held {
  * re-fetches the others. `held` is the newest lease; `onDisk` the one whose data is in the file
  * (they differ only while a write is failing, and then the old file keeps serving the app).
  */
-export class SecretWorker {
+export class SecretWorker extends ScheduledLoop {
   private held: Held | undefined;
   private onDisk: Held | undefined;
   private failures = 0;
@@ -92,20 +95,36 @@ export class SecretWorker {
   private readonly now: () => number;
 
   constructor(private readonly options: SecretWorkerOptions) {
+    const now = options.now ?? Date.now;
+    super(options.timeline ?? new Timeline(now));
     this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
+    this.now = now;
+  }
+
+  /** A new or capped agent token can bring a lease's deadline forward: decide again. */
+  protected listenForChanges(decideAgain: () => void): () => void {
+    return this.options.auth.onTokenChange(decideAgain);
   }
 
   get name(): string {
     return this.options.source.name;
   }
 
-  /** Written at least once and the lease behind the file is still valid. */
+  /**
+   * Written at least once and the lease behind the file is still valid. When not, the reason
+   * names the cause an operator can act on: a credential in hand whose file cannot be written is
+   * a write problem, not an expired lease.
+   */
   readiness(): { ready: boolean; reason?: string } {
-    if (!this.onDisk) return { ready: false, reason: `secret "${this.name}": not written yet` };
+    const unwritten = this.held !== this.onDisk && this.lastErrorText ? this.lastErrorText : undefined;
+    if (!this.onDisk) {
+      if (unwritten) return { ready: false, reason: `secret "${this.name}": fetched but its file could not be written: ${unwritten}` };
+      return { ready: false, reason: `secret "${this.name}": not written yet${this.lastErrorText ? ` (${this.lastErrorText})` : ''}` };
+    }
     const grace = this.onDisk.lease.validity?.rotate === 'after' ? ROTATION_GRACE_MS : 0;
-    if (this.expiresAt(this.onDisk) + grace <= this.now()) return { ready: false, reason: `secret "${this.name}": lease expired` };
-    return { ready: true };
+    if (this.expiresAt(this.onDisk) + grace > this.now()) return { ready: true };
+    if (unwritten) return { ready: false, reason: `secret "${this.name}": its new credential could not be written (${unwritten}); the one in the file has expired` };
+    return { ready: false, reason: `secret "${this.name}": lease expired${this.lastErrorText ? ` (${this.lastErrorText})` : ''}` };
   }
 
   snapshot(): SecretSnapshot {
@@ -186,51 +205,55 @@ export class SecretWorker {
     return true;
   }
 
-  /** Runs until the signal aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    // A new or capped agent token can bring a lease's deadline forward: decide again.
-    let wake = new AbortController();
-    const unsubscribe = this.options.auth.onTokenChange(() => wake.abort());
+  /**
+   * One attempt at the first fetch and write (nothing when a lease was adopted), so a caller can
+   * pace how many secrets start at once; run() and writeOnce() carry on from where it left.
+   */
+  async attemptFirst(signal?: AbortSignal): Promise<void> {
+    if (this.held || this.failures > 0 || signal?.aborted) return;
+    await this.step('refetch', signal);
+  }
+
+  /** Fetches and writes once, retrying until it succeeds, stop() is called or `signal` aborts (init containers). */
+  async writeOnce(signal?: AbortSignal): Promise<void> {
+    const stop = () => this.stop();
+    if (signal?.aborted) this.stop();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
-      while (!signal.aborted) {
+      while (!this.onDisk) {
+        if (this.stopped) throw new AbortedError(`secret "${this.name}" was not written before the deadline`);
         const decision = this.decide();
-        if (this.failures === 0) this.health.planned(decision.at);
-        try {
-          await sleepUntil(decision.at, this.now, signal, wake.signal);
-        } catch (error) {
-          if (signal.aborted || !wake.signal.aborted) throw error;
-          wake = new AbortController();
-          continue;
-        }
-        await this.act(decision.action, signal);
+        if (this.failures > 0 && !(await new Promise<boolean>((then) => this.sleepUntil(decision.at, then)))) continue;
+        await this.step(decision.action);
       }
-    } catch (error) {
-      if (!(error instanceof AbortedError)) throw error;
     } finally {
-      unsubscribe();
+      signal?.removeEventListener('abort', stop);
     }
   }
 
-  /** Fetches and writes once, retrying until it succeeds or the signal aborts (init containers). */
-  async writeOnce(signal: AbortSignal): Promise<void> {
-    while (!this.onDisk) {
-      if (signal.aborted) throw new AbortedError(`secret "${this.name}" was not written before the deadline`);
-      const decision = this.decide();
-      if (this.failures > 0) await sleepUntil(decision.at, this.now, signal);
-      await this.act(decision.action, signal);
-    }
-  }
-
-  private async act(action: Action, signal: AbortSignal): Promise<void> {
+  protected async act(action: Action, signal: AbortSignal): Promise<void> {
     // A leased credential whose file write failed is written again rather than leased anew;
     // unleased data (KV) is simply read again, which also picks up a fixed version.
     const pending = this.held && this.held !== this.onDisk ? this.held : undefined;
-    if (pending?.lease.id && this.expiresAt(pending) > this.now()) return this.retryWrite();
+    if (pending?.lease.id && this.expiresAt(pending) > this.now()) {
+      // Kept alive while the write is retried: a file that cannot be written must not cost a
+      // new credential every TTL.
+      if (this.renewalDue(pending)) await this.renew(signal);
+      if (this.held === pending || this.held?.lease.id === pending.lease.id) return this.retryWrite();
+      return;
+    }
     if (action === 'renew' && this.held) return this.renew(signal);
     return this.fetch(signal);
   }
 
-  private decide(): Decision {
+  protected decide(): Decision {
+    const decision = this.schedule();
+    // What the metrics call the planned refresh: retries do not move it, so an overdue secret shows.
+    if (this.failures === 0) this.health.planned(decision.at);
+    return decision;
+  }
+
+  private schedule(): Decision {
     const held = this.held;
     const failure = { failures: this.failures, failedAction: this.failedAction, retryAfterMs: this.retryAfterMs, first: !this.settled };
     if (!held) {
@@ -302,6 +325,7 @@ export class SecretWorker {
     } catch (error) {
       if (signal.aborted) throw new AbortedError();
       if (!read) this.readEnded('failure');
+      if (error instanceof SecretDataError && error.leaseId) await this.giveBack(error.leaseId, token, signal);
       // A failed re-read of unleased data replaces nothing (there may be no new version); a
       // failed replacement of an ending lease, certificate or password, or of a new version's
       // file, is a failed rotation.
@@ -318,6 +342,24 @@ export class SecretWorker {
   private renewEnded(result: Result): void {
     this.options.recorder.secretRenewed(this.name, result);
     this.health.vault(result, this.now());
+  }
+
+  /**
+   * Revokes a lease that came with an answer the agent refused: nobody will ever use it, and each
+   * retry would otherwise leave one more live credential behind. Where the policy does not allow
+   * it (sys/leases/revoke), it lapses with its TTL or with the agent's token.
+   */
+  private async giveBack(leaseId: string, token: string, signal: AbortSignal): Promise<void> {
+    try {
+      await revokeLease(this.options.vault, token, leaseId, signal);
+      this.options.logger.info({ secret: this.name }, 'revoked the lease that came with an answer the agent could not use');
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError();
+      this.options.logger.warn(
+        { secret: this.name, error: describeError(error) },
+        'could not revoke the lease that came with an answer the agent could not use (does the policy grant update on sys/leases/revoke?); it lapses with its TTL',
+      );
+    }
   }
 
   private files(): string[] {
@@ -339,13 +381,25 @@ export class SecretWorker {
     }
   }
 
-  /** A fetched lease whose file write failed: write it again rather than lease anew. */
+  /** A held lease still in its renewal window's first part needs nothing; past it, a renewal. */
+  private renewalDue(held: Held): boolean {
+    const { lease } = held;
+    if (!lease.renewable || held.capped || lease.validity) return false;
+    return this.now() >= lease.obtainedAt + lease.ttlMs * RENEW_WINDOW.from;
+  }
+
+  /**
+   * A fetched lease whose file write failed: write it again rather than lease anew. With an older
+   * version on disk this completes a rotation, and counts as one.
+   */
   private async retryWrite(): Promise<void> {
+    const rotating = this.onDisk !== undefined;
     try {
       await this.writeHeld();
+      if (rotating) this.options.recorder.secretRotated(this.name, 'success');
       this.succeeded();
       this.options.onStateChange?.();
-      this.options.logger.info({ secret: this.name, files: this.files() }, 'secret written');
+      this.options.logger.info({ secret: this.name, files: this.files() }, rotating ? 'secret rotated' : 'secret written');
     } catch (error) {
       this.failed('refetch', error);
     }

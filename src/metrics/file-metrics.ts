@@ -1,5 +1,6 @@
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { FileSnapshot } from './recorder.js';
+import { registerSnapshotGauge } from './snapshot-gauge.js';
 
 type Tracked = FileSnapshot & { versionWrittenAt: number };
 
@@ -15,17 +16,15 @@ type Tracked = FileSnapshot & { versionWrittenAt: number };
  */
 export function createFileMetrics(registry: Registry, files: () => Iterable<FileSnapshot>, now: () => number): void {
   const fileGauge = (name: string, help: string, value: (file: FileSnapshot) => number | undefined) =>
-    new Gauge({
+    registerSnapshotGauge(registry, {
       name,
       help,
-      labelNames: ['secret', 'file'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
+      labelNames: ['secret', 'file'],
+      *series() {
         for (const file of files()) {
           const v = value(file);
           if (v === undefined) continue;
-          for (const secret of file.secrets) this.set({ secret, file: file.file }, v);
+          for (const secret of file.secrets) yield [{ secret, file: file.file }, v] as const;
         }
       },
     });

@@ -1,13 +1,15 @@
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { SecretSnapshot } from './recorder.js';
 import { secondsUntil } from './labels.js';
+import { registerSnapshotGauge } from './snapshot-gauge.js';
 
 type Labels = 'secret' | 'engine';
 
 /**
- * A gauge with one series per secret, computed from the live secret list at every scrape, so
- * time-based values are never stale and secrets removed from the configuration disappear instead
- * of freezing at a last value. `value` returns undefined to leave a secret out.
+ * A gauge with one series per secret, computed from the live secret list at every scrape (and
+ * kept no longer: snapshot-gauge.ts), so time-based values are never stale and secrets removed
+ * from the configuration disappear instead of freezing at a last value. `value` returns
+ * undefined to leave a secret out.
  */
 function perSecretGauge(
   registry: Registry,
@@ -17,17 +19,16 @@ function perSecretGauge(
   secrets: () => Iterable<SecretSnapshot>,
   value: (secret: SecretSnapshot) => number | undefined,
 ): void {
-  new Gauge({
+  const withEngine = labelNames.includes('engine');
+  registerSnapshotGauge(registry, {
     name,
     help,
     labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
+    *series() {
       for (const secret of secrets()) {
         const v = value(secret);
         if (v === undefined) continue;
-        this.set(labelNames.includes('engine') ? { secret: secret.name, engine: secret.engine } : { secret: secret.name }, v);
+        yield [(withEngine ? { secret: secret.name, engine: secret.engine } : { secret: secret.name }) as Record<Labels, string>, v] as const;
       }
     },
   });

@@ -2,13 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fs, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { SinkError, UnsafePathError } from '../errors.js';
-import { assertSafeFileName, tempNameFor } from './file-name.js';
+import { DirectorySync } from './directory-sync.js';
+import { assertSafeFileName, TEMP_RANDOM_BYTES, tempNameFor } from './file-name.js';
 import { errnoOf, sinkFailure } from './sink-errors.js';
 
 export { assertSafeFileName } from './file-name.js';
 export { probeDirectory } from './probe-directory.js';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NOATIME } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NOATIME } = constants;
 
 export interface SinkOptions {
   directory: string;
@@ -17,14 +18,32 @@ export interface SinkOptions {
   mode: number;
   uid?: number;
   gid?: number;
+  /** Shared by every sink of the directory so their directory syncs coalesce; one of its own by default. */
+  directorySync?: DirectorySync;
 }
 
-/** What the target looked like right after our last write; any change moves ctime. */
+/** What is at the target now, for the access tracker: which inode, when written, when last read. */
+export interface FileStamp {
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly atimeMs: number;
+}
+
+export interface SinkWriteResult {
+  readonly changed: boolean;
+  /** There was no file before, so no app can have read an older version. */
+  readonly created?: boolean;
+}
+
+/**
+ * What the target looked like right after our last write; any change moves ctime. Numbers where
+ * they are exact (device, inode, size), nanosecond times as bigints: one of these per file.
+ */
 interface Written {
   sha256: string;
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
+  dev: number;
+  ino: number;
+  size: number;
   mtimeNs: bigint;
   ctimeNs: bigint;
 }
@@ -41,7 +60,9 @@ export class AtomicFileSink {
   private readonly mode: number;
   private readonly uid: number | undefined;
   private readonly gid: number | undefined;
+  private readonly directorySync: DirectorySync;
   private lastWritten: Written | undefined;
+  private seen: FileStamp | undefined;
   /** Each operation starts after the previous one settles, so writes never interleave. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -56,11 +77,29 @@ export class AtomicFileSink {
     this.mode = options.mode;
     this.uid = options.uid;
     this.gid = options.gid;
+    this.directorySync = options.directorySync ?? new DirectorySync(this.directory);
   }
 
-  /** `created`: there was no file before, so no app can have read an older version. */
-  write(bytes: Buffer): Promise<{ changed: boolean; created?: boolean }> {
+  write(bytes: Buffer): Promise<SinkWriteResult> {
     return this.serialise(() => this.writeNow(bytes));
+  }
+
+  /** The file as the last write left it (or found it, unchanged); undefined if it could not be looked at. */
+  get stamp(): FileStamp | undefined {
+    return this.seen;
+  }
+
+  /**
+   * Whether the file is still exactly what our last write left (same inode, size, times, mode
+   * and owner): one lstat, no read and no render. False when never written or anything differs.
+   */
+  intact(): Promise<boolean> {
+    return this.serialise(async () => {
+      const last = this.lastWritten;
+      if (!last) return false;
+      const stats = await fs.lstat(this.path, { bigint: true }).catch(() => undefined);
+      return stats !== undefined && stats.isFile() && sameFile(last, stats) && this.hasOwnMode(stats);
+    });
   }
 
   /** Deletes the target if it is our regular file; a missing file is not an error. */
@@ -83,12 +122,23 @@ export class AtomicFileSink {
     return result;
   }
 
-  private async writeNow(bytes: Buffer): Promise<{ changed: boolean; created?: boolean }> {
+  private async writeNow(bytes: Buffer): Promise<SinkWriteResult> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
+    this.seen = undefined;
     const current = await this.lstatTarget();
-    if (current && (await this.isUnchanged(current, bytes, sha256))) return { changed: false };
-    await this.replace(bytes, sha256);
+    if (current && (await this.isUnchanged(current, bytes, sha256))) {
+      this.seen = stampOf(current);
+      return { changed: false };
+    }
+    const written = await this.replace(bytes, sha256);
+    this.seen = written ? stampOf(written) : undefined;
     return current ? { changed: true } : { changed: true, created: true };
+  }
+
+  private hasOwnMode(stats: BigIntStats): boolean {
+    if (Number(stats.mode & 0o777n) !== this.mode) return false;
+    if (this.uid !== undefined && stats.uid !== BigInt(this.uid)) return false;
+    return this.gid === undefined || stats.gid === BigInt(this.gid);
   }
 
   private async lstatTarget(): Promise<BigIntStats | undefined> {
@@ -105,9 +155,7 @@ export class AtomicFileSink {
   }
 
   private async isUnchanged(stats: BigIntStats, bytes: Buffer, sha256: string): Promise<boolean> {
-    if (Number(stats.mode & 0o777n) !== this.mode) return false;
-    if (this.uid !== undefined && stats.uid !== BigInt(this.uid)) return false;
-    if (this.gid !== undefined && stats.gid !== BigInt(this.gid)) return false;
+    if (!this.hasOwnMode(stats)) return false;
     if (stats.size !== BigInt(bytes.length)) return false;
     const last = this.lastWritten;
     if (last && sameFile(last, stats)) return last.sha256 === sha256;
@@ -118,8 +166,9 @@ export class AtomicFileSink {
     return true;
   }
 
-  private async replace(bytes: Buffer, sha256: string): Promise<void> {
-    const temp = path.join(this.directory, tempNameFor(this.file, randomBytes(6).toString('hex')));
+  /** Returns the new file's stats, or undefined if it could not be looked at after the rename. */
+  private async replace(bytes: Buffer, sha256: string): Promise<BigIntStats | undefined> {
+    const temp = path.join(this.directory, tempNameFor(this.file, randomBytes(TEMP_RANDOM_BYTES).toString('hex')));
     let step = 'creating the temporary file';
     let created = false;
     try {
@@ -148,22 +197,27 @@ export class AtomicFileSink {
     }
     const stats = await fs.lstat(this.path, { bigint: true }).catch(() => undefined);
     this.lastWritten = stats ? { sha256, ...fingerprint(stats) } : undefined;
-    await syncDirectory(this.directory).catch((error: unknown) => {
+    await this.directorySync.sync().catch((error: unknown) => {
       throw sinkFailure(this.path, 'syncing the output directory (the new file is in place)', error);
     });
+    return stats;
   }
 }
 
+function stampOf(stats: BigIntStats): FileStamp {
+  return { ino: Number(stats.ino), mtimeMs: Number(stats.mtimeNs) / 1e6, atimeMs: Number(stats.atimeNs) / 1e6 };
+}
+
 function fingerprint(stats: BigIntStats): Omit<Written, 'sha256'> {
-  const { dev, ino, size, mtimeNs, ctimeNs } = stats;
-  return { dev, ino, size, mtimeNs, ctimeNs };
+  const { mtimeNs, ctimeNs } = stats;
+  return { dev: Number(stats.dev), ino: Number(stats.ino), size: Number(stats.size), mtimeNs, ctimeNs };
 }
 
 function sameFile(last: Written, stats: BigIntStats): boolean {
   return (
-    last.dev === stats.dev &&
-    last.ino === stats.ino &&
-    last.size === stats.size &&
+    last.dev === Number(stats.dev) &&
+    last.ino === Number(stats.ino) &&
+    last.size === Number(stats.size) &&
     last.mtimeNs === stats.mtimeNs &&
     last.ctimeNs === stats.ctimeNs
   );
@@ -185,17 +239,5 @@ async function readNoFollow(file: string): Promise<Buffer | undefined> {
     }
   } catch {
     return undefined;
-  }
-}
-
-/** Makes the rename itself durable; filesystems that cannot sync a directory are fine as they are. */
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await fs.open(directory, O_RDONLY | O_DIRECTORY);
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!['EINVAL', 'ENOTSUP', 'EBADF', 'EISDIR'].includes(errnoOf(error) ?? '')) throw error;
-  } finally {
-    await handle.close();
   }
 }

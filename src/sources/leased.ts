@@ -1,6 +1,5 @@
-import { SecretDataError } from '../errors.js';
 import type { Lease } from '../lease/lease.js';
-import { DEFAULT_REFRESH_MS, type SecretSource } from './source.js';
+import { DEFAULT_REFRESH_MS, unusableAnswer, type SecretSource } from './source.js';
 
 /**
  * Any path that answers with a lease: database/creds/<role>, aws/creds/<role>, … The response's
@@ -25,16 +24,13 @@ export function leasedSource(
         ...(config.method === 'POST' ? { body: config.params ?? {} } : {}),
       });
       const obtainedAt = now();
-      if (!response.data || typeof response.data !== 'object') {
-        throw new SecretDataError(`secret "${config.name}": ${config.path} answered without data`);
-      }
-      return {
-        id: response.lease_id ?? '',
-        ttlMs: Math.max(0, response.lease_duration ?? 0) * 1000,
-        renewable: Boolean(response.renewable && response.lease_id),
-        obtainedAt,
-        data: response.data,
-      };
+      const refuse = (what: string) => unusableAnswer(`secret "${config.name}": ${config.path} answered ${what}`, response);
+      if (!response.data || typeof response.data !== 'object' || Array.isArray(response.data)) throw refuse('without data');
+      const { lease_id: id = '', lease_duration: seconds = 0, renewable = false } = response as { lease_id?: unknown; lease_duration?: unknown; renewable?: unknown };
+      if (typeof id !== 'string') throw refuse('with a lease_id that is not a string');
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw refuse('with a lease_duration that is not a number of seconds');
+      if (typeof renewable !== 'boolean') throw refuse('with a renewable flag that is not true or false');
+      return { id, ttlMs: seconds * 1000, renewable: renewable && id !== '', obtainedAt, data: response.data };
     },
   };
 }

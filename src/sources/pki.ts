@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { SecretDataError } from '../errors.js';
 import type { Lease } from '../lease/lease.js';
-import { DEFAULT_REFRESH_MS, type SecretSource } from './source.js';
+import { DEFAULT_REFRESH_MS, unusableAnswer, type SecretSource } from './source.js';
 
 /**
  * PKI: POST <mount>/issue/<role> with the configured parameters. Timing comes from the
@@ -24,7 +23,7 @@ export function pkiSource(
       const data = response.data;
       const validity = data ? certificateValidity(data['certificate']) : undefined;
       if (!data || !validity) {
-        throw new SecretDataError(`secret "${config.name}": ${path} answered without a parseable certificate`);
+        throw unusableAnswer(`secret "${config.name}": ${path} answered without a parseable certificate`, response);
       }
       return {
         id: response.lease_id ?? '',

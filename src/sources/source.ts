@@ -1,4 +1,5 @@
 import type { SecretConfig } from '../config/index.js';
+import { SecretDataError } from '../errors.js';
 import type { Lease } from '../lease/lease.js';
 import type { VaultClient } from '../vault/client.js';
 import { kv1Source } from './kv1.js';
@@ -19,6 +20,15 @@ export interface SecretSource {
   /** For data with a validity (certificates): where in it to replace it, instead of 60–70%. */
   readonly rotateWindow?: { readonly from: number; readonly to: number };
   read(vault: VaultClient, token: string, signal: AbortSignal): Promise<Lease>;
+}
+
+/**
+ * An answer the agent refuses, carrying the lease Vault created with it (if any), so that the
+ * lease is given back rather than left alive with nobody using it.
+ */
+export function unusableAnswer(message: string, response: { lease_id?: unknown }): SecretDataError {
+  const leaseId = typeof response.lease_id === 'string' && response.lease_id !== '' ? response.lease_id : undefined;
+  return new SecretDataError(message, { leaseId });
 }
 
 /** KV has no lease; re-read leased paths that answer without one (static reads) on this interval. */

@@ -1,6 +1,5 @@
-import { SecretDataError } from '../errors.js';
 import type { Lease } from '../lease/lease.js';
-import { DEFAULT_REFRESH_MS, type SecretSource } from './source.js';
+import { DEFAULT_REFRESH_MS, unusableAnswer, type SecretSource } from './source.js';
 
 interface StaticCredsData {
   username?: unknown;
@@ -18,7 +17,6 @@ interface StaticCredsData {
  */
 export function staticCredsSource(config: { name: string; mount: string; role: string }, now: () => number): SecretSource {
   const path = `${config.mount}/static-creds/${config.role}`;
-  const refuse = (what: string) => new SecretDataError(`secret "${config.name}": ${path} answered ${what}`);
   return {
     name: config.name,
     engine: 'static',
@@ -26,6 +24,7 @@ export function staticCredsSource(config: { name: string; mount: string; role: s
     refreshIntervalMs: DEFAULT_REFRESH_MS,
     async read(vault, token, signal): Promise<Lease> {
       const response = await vault.request<StaticCredsData>('secret_read', { method: 'GET', path, token, signal });
+      const refuse = (what: string) => unusableAnswer(`secret "${config.name}": ${path} answered ${what}`, response);
       const obtainedAt = now();
       const data = response.data;
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw refuse('without data');

@@ -5,7 +5,10 @@ import { backoffDelay, type BackoffLimits } from '../lease/backoff.js';
 import type { MetricsRecorder, VaultOperation } from '../metrics/recorder.js';
 import { abortableSleep } from '../util/sleep.js';
 import { classify } from './classify.js';
-import { createTransport, type ResponseMeta, type Transport } from './transport.js';
+import { createTransport, type Lane, type ResponseMeta, type Transport } from './transport.js';
+
+/** The agent's own token: these never wait behind secret reads (see transport.ts). */
+const AUTH_OPERATIONS: ReadonlySet<VaultOperation> = new Set<VaultOperation>(['health', 'login', 'token_lookup', 'token_renew', 'token_revoke', 'unwrap']);
 
 export interface VaultRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'LIST';
@@ -104,6 +107,9 @@ export class VaultClient {
     const meta: ResponseMeta = {};
     const started = this.now();
     const listing = request.method === 'LIST';
+    const lane: Lane = AUTH_OPERATIONS.has(operation) ? 'auth' : 'secrets';
+    // Vault's latency, not the agent's own queue for a connection.
+    const seconds = () => Math.max(0, this.now() - started - (meta.queuedMs ?? 0)) / 1000;
     try {
       const body = await this.vault.request({
         path: `/${request.path}${listing ? '?list=true' : ''}`,
@@ -111,12 +117,15 @@ export class VaultClient {
         ...(request.body === undefined ? {} : { json: request.body }),
         headers: request.token ? { 'X-Vault-Token': request.token } : {},
         signal: request.signal,
+        lane,
         meta,
       });
-      this.options.recorder.vaultRequest(operation, meta.status ?? 200, (this.now() - started) / 1000);
+      this.options.recorder.vaultRequest(operation, meta.status ?? 200, seconds());
       return (body ?? {}) as VaultResponse<T>;
     } catch (error) {
-      this.options.recorder.vaultRequest(operation, meta.status ?? 0, (this.now() - started) / 1000);
+      // Given up while waiting for a connection: nothing was sent, nothing to count.
+      if (meta.queuedMs === undefined && request.signal?.aborted) throw classify(operation, error, meta);
+      this.options.recorder.vaultRequest(operation, meta.status ?? 0, seconds());
       throw classify(operation, error, meta);
     }
   }

@@ -5,12 +5,14 @@ import type { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import type { VaultConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
+import { ConcurrencyLimit } from '../util/concurrency-limit.js';
 
 /**
  * The HTTP layer node-vault sends through (its documented `request-promise` hook). node-vault
  * keeps building paths, token and namespace headers and classifying statuses; this layer adds
  * what the sidecar needs and node-vault's own transport drops: an AbortSignal per request, the
- * Retry-After header, TLS from Vault's environment variables, and keep-alive connections.
+ * Retry-After header, TLS from Vault's environment variables, keep-alive connections, and two
+ * lanes (see createTransport).
  */
 export interface TransportOptions {
   uri: string;
@@ -19,6 +21,8 @@ export interface TransportOptions {
   json?: unknown;
   /** Ours, passed through node-vault untouched. */
   signal?: AbortSignal;
+  /** Ours: the agent's own token travels in the auth lane. Default "secrets". */
+  lane?: Lane;
   /** Filled in by the transport so the client can read what node-vault does not return. */
   meta?: ResponseMeta;
 }
@@ -26,7 +30,17 @@ export interface TransportOptions {
 export interface ResponseMeta {
   status?: number;
   retryAfterMs?: number;
+  /** How long the request waited for a free connection before it was sent. */
+  queuedMs?: number;
 }
+
+/** Logins and the token's own calls, or everything else (secrets, leases). */
+export type Lane = 'auth' | 'secrets';
+
+/** Connections for secrets and leases: requests beyond this wait, untimed, for one to be free. */
+export const SECRET_CONNECTIONS = 16;
+/** Connections for logins and the token's renewals, never shared with secrets. */
+const AUTH_CONNECTIONS = 2;
 
 export interface TransportResponse {
   statusCode: number;
@@ -75,32 +89,58 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * Two lanes, each with its own keep-alive connections. Secrets and leases share 16 connections,
+ * and a request is handed to axios only when one is free: its timeout (axios counts from the
+ * moment it is handed over) then measures Vault, not the agent's own queue, so ten thousand
+ * secrets fetched at start wait their turn instead of timing out and retrying in a storm. Logins
+ * and the token's renewals and lookups have connections of their own and never queue behind
+ * secrets: a token must not lapse because the agent is busy reading what it grants.
+ */
 export function createTransport(config: VaultConfig): Transport {
   const tls = readTls(config);
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
   // node:https, and with it node:tls, is loaded only for an https Vault: it is a tenth of the start.
-  let httpsAgent: HttpsAgent | undefined;
-  const agentFor = (uri: string) => (uri.startsWith('https:') ? { httpsAgent: (httpsAgent ??= new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true, maxSockets: 16, rejectUnauthorized: !config.tlsSkipVerify, ...tls })) } : {});
+  const pool = (maxSockets: number) => {
+    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+    let httpsAgent: HttpsAgent | undefined;
+    return {
+      agentsFor: (uri: string) =>
+        uri.startsWith('https:')
+          ? { httpsAgent: (httpsAgent ??= new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true, maxSockets, rejectUnauthorized: !config.tlsSkipVerify, ...tls })) }
+          : { httpAgent },
+      destroy() {
+        httpAgent.destroy();
+        httpsAgent?.destroy();
+      },
+    };
+  };
+  const lanes = { auth: pool(AUTH_CONNECTIONS), secrets: pool(SECRET_CONNECTIONS) };
+  const secretSlots = new ConcurrencyLimit(SECRET_CONNECTIONS);
   const instance: AxiosInstance = axios.create({
     // By name: the bundle (scripts/bundle.mjs) leaves axios's fetch adapter out.
     adapter: 'http',
     validateStatus: () => true,
     timeout: config.requestTimeoutMs,
-    httpAgent,
     // Vault answers are small; a runaway body must not balloon the sidecar's memory.
     maxContentLength: 8 * 1024 * 1024,
     maxRedirects: 0,
   });
 
   const send = async (options: TransportOptions): Promise<TransportResponse> => {
-    const response = await instance.request({
-      method: options.method,
-      url: options.uri,
-      headers: options.headers,
-      data: options.json,
-      signal: options.signal,
-      ...agentFor(options.uri),
-    });
+    const lane = options.lane ?? 'secrets';
+    const queuedAt = Date.now();
+    const request = () => {
+      if (options.meta) options.meta.queuedMs = Date.now() - queuedAt;
+      return instance.request({
+        method: options.method,
+        url: options.uri,
+        headers: options.headers,
+        data: options.json,
+        signal: options.signal,
+        ...lanes[lane].agentsFor(options.uri),
+      });
+    };
+    const response = lane === 'auth' ? await request() : await secretSlots.run(request, options.signal);
     if (options.meta) {
       options.meta.status = response.status;
       const retryAfter = parseRetryAfter(response.headers['retry-after']);
@@ -110,8 +150,7 @@ export function createTransport(config: VaultConfig): Transport {
   };
   return Object.assign(send, {
     close() {
-      httpAgent.destroy();
-      httpsAgent?.destroy();
+      for (const lane of Object.values(lanes)) lane.destroy();
     },
   });
 }

@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { FSWatcher } from 'chokidar';
 import { describeError, type Logger } from '../log.js';
+import { watchDirectory } from './directory-watch.js';
 import { KeyedDebouncer } from './keyed-debouncer.js';
-import { watchTopLevel, whenReady } from './top-level-watch.js';
 
 export interface CredentialWatcherOptions {
   /** The credential file, e.g. the projected service account token. Never read here. */
@@ -28,10 +27,11 @@ const PROJECTED_DATA_LINK = '..data';
  * The kubelet never writes `token` in place: it fills a new `..<timestamp>` directory, points a
  * `..data_tmp` symlink at it and renames that over `..data`; `token` is a fixed symlink to
  * `..data/token`. A watch on the file's path alone misses that swap, so this watches the parent
- * directory's top level and reacts to `token` or `..data` being added or re-pointed (chokidar,
- * not following symlinks, reports a symlink whose target changed as `change`). A plain file
- * rewritten in place or renamed over is reported too. Deletion alone is only logged: a login
- * needs the new file, whose arrival is reported.
+ * directory's top level (one inotify watch, see directory-watch.ts) and reacts to events on
+ * `token` or `..data`; any other name costs one comparison, so a busy directory (a token kept in
+ * /tmp, a config file beside many others) cannot make the watcher spin. A plain file rewritten in
+ * place or renamed over is reported too. Deletion alone is only logged: a login needs the new
+ * file, whose arrival is reported.
  */
 export class CredentialWatcher {
   private readonly options: Readonly<Required<Omit<CredentialWatcherOptions, 'signal'>>> & { signal?: AbortSignal };
@@ -40,9 +40,7 @@ export class CredentialWatcher {
     return this.options.label;
   }
   private readonly debouncer: KeyedDebouncer<'credential', true>;
-  private readonly stopped: Promise<void>;
-  private resolveStopped!: () => void;
-  private watcher: FSWatcher | undefined;
+  private watcher: { close(): void } | undefined;
   private startPromise: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
   private readonly onAbort = () => void this.close();
@@ -50,11 +48,10 @@ export class CredentialWatcher {
   constructor(options: CredentialWatcherOptions) {
     this.options = Object.freeze({ ...options, label: options.label ?? 'credential file', debounceMs: options.debounceMs ?? 100 });
     this.name = path.basename(options.file);
-    this.debouncer = new KeyedDebouncer(this.options.debounceMs, () => this.report());
-    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.debouncer = new KeyedDebouncer(this.options.debounceMs, () => void this.report());
   }
 
-  /** Resolves once the directory's initial scan is done; safe to call twice. */
+  /** Resolves once watching; safe to call twice. */
   start(): Promise<void> {
     this.startPromise ??= this.startNow();
     return this.startPromise;
@@ -63,12 +60,11 @@ export class CredentialWatcher {
   /** Stops watching; onChange is not called after this. Idempotent. */
   close(): Promise<void> {
     if (this.closePromise) return this.closePromise;
-    this.resolveStopped();
     this.debouncer.cancelAll();
     this.options.signal?.removeEventListener('abort', this.onAbort);
-    const watcher = this.watcher;
+    this.watcher?.close();
     this.watcher = undefined;
-    this.closePromise = watcher ? watcher.close() : Promise.resolve();
+    this.closePromise = Promise.resolve();
     return this.closePromise;
   }
 
@@ -76,28 +72,34 @@ export class CredentialWatcher {
     const { signal, logger } = this.options;
     if (signal?.aborted) return this.close();
     signal?.addEventListener('abort', this.onAbort, { once: true });
-    // chokidar does not follow symlinks here, so the watched root itself must be a real directory.
+    // The watch is on the directory the symlinks live in, not on where they point.
     const parent = path.dirname(path.resolve(this.options.file));
     const directory = await fs.realpath(parent).catch(() => parent);
     if (this.closePromise) return;
-    const watcher = watchTopLevel(directory, (name) => name === this.name || name === PROJECTED_DATA_LINK);
-    this.watcher = watcher;
-    let ready = false;
-    watcher.on('all', (event, file) => {
-      if (!ready || path.dirname(file) !== directory) return;
-      if (event === 'add' || event === 'change') this.debouncer.schedule('credential', true);
-      else if (event === 'unlink') logger.warn({ file: this.options.file }, `${this.label} removed; waiting for a new one`);
-    });
-    watcher.on('error', (error) => {
-      logger.warn({ file: this.options.file, error: describeError(error) }, 'credential watcher error');
-    });
-    await whenReady(watcher, this.stopped);
-    ready = true;
+    try {
+      this.watcher = watchDirectory(directory, {
+        onName: (name) => {
+          if (name === this.name || name === PROJECTED_DATA_LINK) this.debouncer.schedule('credential', true);
+        },
+        onSelf: () => {},
+        onError: (error) => logger.warn({ file: this.options.file, error: describeError(error) }, 'credential watcher error'),
+      });
+    } catch (error) {
+      logger.warn({ file: this.options.file, error: describeError(error) }, `cannot watch the directory of the ${this.label}; changes will not be seen`);
+      return;
+    }
     logger.debug({ file: this.options.file, directory }, `watching ${this.label} for changes`);
   }
 
-  private report(): void {
+  /** A change with the file gone is only logged: the login needs the file that replaces it. */
+  private async report(): Promise<void> {
     if (this.closePromise) return;
+    const present = await fs.stat(this.options.file).then(() => true, () => false);
+    if (this.closePromise) return;
+    if (!present) {
+      this.options.logger.warn({ file: this.options.file }, `${this.label} removed; waiting for a new one`);
+      return;
+    }
     this.options.logger.info({ file: this.options.file }, `${this.label} changed`);
     try {
       this.options.onChange();

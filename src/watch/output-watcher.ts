@@ -1,16 +1,18 @@
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { FSWatcher } from 'chokidar';
 import { describeError, type Logger } from '../log.js';
+import { watchDirectory } from './directory-watch.js';
 import { KeyedDebouncer } from './keyed-debouncer.js';
-import { watchTopLevel, whenReady } from './top-level-watch.js';
 
 export type TamperKind = 'deleted' | 'changed';
 
 export interface OutputWatcherOptions {
   /** The output directory (shared tmpfs). */
   directory: string;
-  /** The file names vaultlet owns right now; consulted on every event, so it may change at runtime. */
+  /**
+   * The file names vaultlet owns right now; consulted on every event, so it may change at
+   * runtime. Called once per event: it must hand back a live set, not build one.
+   */
   files: () => ReadonlySet<string>;
   onTampered: (file: string, how: TamperKind) => void;
   logger: Logger;
@@ -25,10 +27,11 @@ export interface OutputWatcherOptions {
 /**
  * Tells the owner when someone else deletes or rewrites one of its files, so it can restore them.
  *
- * Only the top level is watched, symlinks are never followed, dotfiles (the sink's temp files) and
- * files not in `files()` are ignored. Each file's events are debounced, last kind wins: the atomic
- * sink's own rename shows up as at most one `changed`, which the sink's unchanged-bytes check
- * turns into a no-op.
+ * Only the top level is watched (one inotify watch, see directory-watch.ts), symlinks are never
+ * followed, dotfiles (the sink's temp files) and files not in `files()` are ignored: each event
+ * costs one set lookup, whatever else the directory holds. Each file's events are debounced, and
+ * what is at its name then (one lstat) says `changed` or `deleted`: the atomic sink's own rename
+ * shows up as at most one `changed`, which the sink's unchanged-bytes check turns into a no-op.
  *
  * If the directory itself disappears (or is replaced by another), every owned file is reported
  * `deleted` — restoring will fail until the directory exists again — and the watcher looks for the
@@ -39,10 +42,8 @@ export interface OutputWatcherOptions {
 export class OutputWatcher {
   private readonly options: Readonly<Required<Omit<OutputWatcherOptions, 'signal'>>> & { signal?: AbortSignal };
   private readonly directory: string;
-  private readonly debouncer: KeyedDebouncer<string, TamperKind>;
-  private readonly stopped: Promise<void>;
-  private resolveStopped!: () => void;
-  private watcher: FSWatcher | undefined;
+  private readonly debouncer: KeyedDebouncer<string, TamperKind | undefined>;
+  private watcher: { close(): void } | undefined;
   private identity: { dev: number; ino: number } | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private checking = false;
@@ -60,11 +61,10 @@ export class OutputWatcher {
     const recheck = this.options.directoryRecheckMs;
     if (!Number.isFinite(recheck) || recheck <= 0) throw new RangeError(`directoryRecheckMs must be > 0, got ${recheck}`);
     this.directory = path.resolve(options.directory);
-    this.debouncer = new KeyedDebouncer(this.options.debounceMs, (file, how) => this.report(file, how));
-    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.debouncer = new KeyedDebouncer(this.options.debounceMs, (file, how) => void this.report(file, how));
   }
 
-  /** Resolves once the initial scan is done (or the directory was found missing); safe to call twice. */
+  /** Resolves once watching (or once the directory was found missing); safe to call twice. */
   start(): Promise<void> {
     this.startPromise ??= this.startNow();
     return this.startPromise;
@@ -73,7 +73,6 @@ export class OutputWatcher {
   /** Stops watching; no callback runs after this is called. Idempotent. */
   close(): Promise<void> {
     if (this.closePromise) return this.closePromise;
-    this.resolveStopped();
     this.debouncer.cancelAll();
     clearTimeout(this.recheckTimer);
     this.options.signal?.removeEventListener('abort', this.onAbort);
@@ -92,45 +91,33 @@ export class OutputWatcher {
     if (!(await this.attach())) this.directoryLost('missing at start');
   }
 
-  /** Starts a chokidar watcher if the directory is there; false when it is not. */
+  /** Starts watching if the directory is there; false when it is not. */
   private async attach(): Promise<boolean> {
     const stats = await lstatOrUndefined(this.directory);
     if (this.closed || !stats?.isDirectory()) return false;
     this.identity = { dev: stats.dev, ino: stats.ino };
-    const watcher = watchTopLevel(this.directory, (name) => this.owns(name));
-    this.watcher = watcher;
-    let ready = false;
-    watcher.on('all', (event, file) => {
-      if (ready) this.onEvent(event, file);
-    });
-    // The directory's own deletion or rename only shows up as a raw event on its watch.
-    watcher.on('raw', (event, _name, details) => {
-      if (event === 'rename' && (details as { watchedPath?: string } | undefined)?.watchedPath === this.directory) this.checkDirectory();
-    });
-    watcher.on('error', (error) => {
-      this.options.logger.warn({ directory: this.directory, error: describeError(error) }, 'output watcher error');
-      this.checkDirectory();
-    });
-    await whenReady(watcher, this.stopped);
-    ready = true;
+    try {
+      this.watcher = watchDirectory(this.directory, {
+        onName: (name) => {
+          // Which event it was does not matter: what is at the name when reporting decides.
+          if (this.owns(name)) this.debouncer.schedule(name, undefined);
+        },
+        onSelf: () => this.checkDirectory(),
+        onError: (error) => {
+          this.options.logger.warn({ directory: this.directory, error: describeError(error) }, 'output watcher error');
+          this.checkDirectory();
+        },
+      });
+    } catch {
+      return false; // gone between the lstat and the watch
+    }
     return true;
   }
 
   private async detach(): Promise<void> {
     const watcher = this.watcher;
     this.watcher = undefined;
-    await watcher?.close();
-  }
-
-  private onEvent(event: string, file: string): void {
-    if (file === this.directory) {
-      if (event === 'unlinkDir') this.checkDirectory();
-      return;
-    }
-    const name = path.basename(file);
-    if (path.dirname(file) !== this.directory || !this.owns(name)) return;
-    if (event === 'unlink' || event === 'unlinkDir') this.debouncer.schedule(name, 'deleted');
-    else if (event === 'add' || event === 'change' || event === 'addDir') this.debouncer.schedule(name, 'changed');
+    watcher?.close();
   }
 
   /** Coalesced: one lstat at a time, and one more if events arrived while it ran. */
@@ -170,10 +157,7 @@ export class OutputWatcher {
     if (!(await this.attach())) return this.scheduleRecheck(this.options.directoryRecheckMs);
     if (this.closed) return;
     this.options.logger.info({ directory: this.directory }, 'output directory is back; watching it again');
-    for (const name of this.ownedNames()) {
-      const stats = await lstatOrUndefined(path.join(this.directory, name));
-      this.debouncer.schedule(name, stats ? 'changed' : 'deleted');
-    }
+    for (const name of this.ownedNames()) this.debouncer.schedule(name, undefined);
   }
 
   private owns(name: string): boolean {
@@ -184,8 +168,11 @@ export class OutputWatcher {
     return [...this.options.files()].filter((name) => !name.startsWith('.'));
   }
 
-  private report(file: string, how: TamperKind): void {
+  /** `how` is known when the directory went; otherwise what is at the name now says. */
+  private async report(file: string, known: TamperKind | undefined): Promise<void> {
     if (this.closed || !this.owns(file)) return;
+    const how = known ?? ((await lstatOrUndefined(path.join(this.directory, file))) ? 'changed' : 'deleted');
+    if (this.closed) return;
     this.options.logger.debug({ file, how }, 'output file tampered with');
     try {
       this.options.onTampered(file, how);

@@ -71,7 +71,7 @@ forEachBackend('namespaces (real agent process)', function (backend) {
     const file = await config();
     agent = AgentProcess.start(['run', '--config', file], { VAULT_NAMESPACE: NAMESPACE });
     await agent.waitReady();
-    await agent.waitFor('the state file', () => stat(join(vault.secretsDir, '.vaultlet', 'state.json')).then(() => true, () => false));
+    await agent.waitFor('the state file', () => stat(vault.stateFile).then(() => true, () => false));
     await agent.stop('SIGKILL');
     const logins = () => vault.backend.countRequests({ path: 'auth/kubernetes/login', status: 200 });
     agent = AgentProcess.start(['run', '--config', file], { VAULT_NAMESPACE: NAMESPACE });

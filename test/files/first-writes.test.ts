@@ -34,6 +34,20 @@ describe('FirstWrites', () => {
     });
   }
 
+  it('waits as long as files keep being written, and settles a stall time after the last one', async () => {
+    const firstWrites = new FirstWrites(['a', 'b', 'c', 'd', 'e']);
+    const started = Date.now();
+    let at: number | undefined;
+    void firstWrites.settled(100, new AbortController().signal).then(() => (at = Date.now() - started));
+    for (const file of ['a', 'b', 'c', 'd']) {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      firstWrites.written(file);
+    }
+    assert.equal(at, undefined, 'still waiting while writes progress (240 ms > the 100 ms stall time)');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(at !== undefined && at >= 330 && at < 450, `settled after ${at} ms`);
+  });
+
   it('settles at once when the signal has already aborted', async () => {
     const at = await settledAfter(new FirstWrites(['a']), 10_000, AbortSignal.abort(), () => {});
     assert.ok(at !== undefined && at < 50);

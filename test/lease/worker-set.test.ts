@@ -3,20 +3,33 @@ import type { SecretConfig } from '../../src/config/index.js';
 import type { SecretWorker } from '../../src/lease/secret-worker.js';
 import { WorkerSet } from '../../src/lease/worker-set.js';
 
-/** Stands in for a SecretWorker: runs until its signal aborts, then takes `endMs` to finish its request. */
+/** Stands in for a SecretWorker: runs until stopped, then takes `endMs` to finish its request. */
 class FakeWorker {
   runs = 0;
-  signal: AbortSignal | undefined;
+  stopped = false;
   finished = false;
+  private readonly stopping = new AbortController();
   constructor(
     readonly name: string,
     readonly config: SecretConfig,
     private readonly endMs = 0,
     private readonly failWith?: Error,
   ) {}
-  async run(signal: AbortSignal): Promise<void> {
+  stop(): void {
+    this.stopped = true;
+    this.stopping.abort();
+  }
+  async attemptFirst(): Promise<void> {}
+  private ending: Promise<void> | undefined;
+  start(onEnd: (error?: unknown) => void): void {
+    this.ending = this.run().then(() => onEnd(), (error: unknown) => onEnd(error));
+  }
+  async whenEnded(): Promise<void> {
+    await this.ending;
+  }
+  private async run(): Promise<void> {
     this.runs++;
-    this.signal = signal;
+    const signal = this.stopping.signal;
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     await new Promise((resolve) => setTimeout(resolve, this.endMs));
     this.finished = true;
@@ -96,7 +109,7 @@ describe('lease/WorkerSet', () => {
     assert.ok(fake(a).finished, 'stop() returned before the worker ended');
     assert.ok(Date.now() - started >= 40, 'stop() did not wait for the worker');
     await runA;
-    assert.equal(fake(b).signal!.aborted, false, 'stopping one worker leaves the others running');
+    assert.equal(fake(b).stopped, false, 'stopping one worker leaves the others running');
 
     outer.abort();
     await runB;
@@ -137,7 +150,7 @@ describe('lease/WorkerSet', () => {
     const { removed } = set.configure([kv('keep')]);
     await Promise.all(removed.map((worker) => set.stop(worker)));
     assert.equal(fake(removed[0]).finished, true);
-    assert.equal(fake(set.get('keep')).signal!.aborted, false);
+    assert.equal(fake(set.get('keep')).stopped, false);
     outer.abort();
     await Promise.all(runs);
   });

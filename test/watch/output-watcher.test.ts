@@ -7,7 +7,7 @@ import { AtomicFileSink } from '../../src/render/atomic-file-sink.js';
 import { OutputWatcher, type OutputWatcherOptions, type TamperKind } from '../../src/watch/output-watcher.js';
 import { capturedLogger, eventually, makeTempDir, sleep } from './helpers.js';
 
-/** Long enough for chokidar plus the 30 ms debounce used here to have reported anything. */
+/** Long enough for the 30 ms debounce used here to have reported anything. */
 const QUIET_MS = 400;
 
 describe('OutputWatcher', () => {
@@ -223,6 +223,32 @@ describe('OutputWatcher', () => {
     await fs.unlink(at('api.env'));
     await eventually('the second call', () => calls === 2);
     assert.match(text(), /onTampered callback threw/);
+  });
+
+  it('does work per event, not per file in the directory: unrelated churn costs O(1) lookups each', async () => {
+    // 2,000 owned files and an app churning its own files beside them. Rescanning the directory
+    // on events (chokidar does, back to back while events keep coming) makes every unrelated
+    // write cost a lookup per file there: quadratic at 10,000 secrets, and a spinning watcher.
+    const lookups = { count: 0 };
+    class CountingSet extends Set<string> {
+      override has(name: string): boolean {
+        lookups.count++;
+        return super.has(name);
+      }
+    }
+    const many = new CountingSet(['db.json', 'api.env']);
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => fs.writeFile(at(`owned-${i}.json`), 'x').then(() => many.add(`owned-${i}.json`))));
+    await startWatcher({ files: () => many });
+    lookups.count = 0;
+    const operations = 300;
+    for (let i = 0; i < operations / 3; i++) {
+      await fs.writeFile(at(`app-cache-${i % 10}.tmp`), `v${i}`);
+      await fs.rename(at(`app-cache-${i % 10}.tmp`), at(`app-cache-${i % 10}`));
+      await fs.unlink(at(`app-cache-${i % 10}`));
+    }
+    await sleep(QUIET_MS);
+    assert.deepEqual(reports, []);
+    assert.ok(lookups.count <= 4 * operations, `${lookups.count} ownership lookups for ${operations} unrelated operations beside 2,002 owned files`);
   });
 
   it('rejects a negative debounce', () => {
