@@ -11,12 +11,13 @@ export interface DirectoryWatchHandlers {
 
 /**
  * One inotify watch on a directory (Node's fs.watch), reporting the name of each direct child
- * that an event touches. Nothing is read or scanned: an event costs the same however many files
- * the directory holds and whatever happens to them, and unrelated activity costs one callback
- * each. chokidar re-reads (and lstats) the whole directory after every event, back to back while
- * events keep coming: with 10,000 files beside an app churning its own, that is a watcher that
- * never rests. Symlinks are never followed (the watch is on the directory, events carry names).
- * Throws when the directory cannot be watched (missing: ENOENT).
+ * that an event touches: for the output directory, which holds every file the agent writes (up
+ * to ten thousand). chokidar, which watches the token and config files (credential-watcher.ts),
+ * is not used here: watching a directory, it holds one fs.watch per file in it and re-reads (and
+ * lstats) the whole directory after events, so at 2,000 secrets it took 42% of the agent's CPU
+ * while the files were written (bench/ scale rows). Here nothing is read or scanned: an event
+ * costs one callback whatever the directory holds. Symlinks are never followed (the watch is on
+ * the directory, events carry names). Throws when the directory cannot be watched (ENOENT).
  */
 export function watchDirectory(directory: string, handlers: DirectoryWatchHandlers): { close(): void } {
   const self = path.basename(directory);
