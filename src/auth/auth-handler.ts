@@ -13,6 +13,9 @@ import { tokenExpiresAt, type VaultToken } from './vault-token.js';
 /** How long a replaced token's expiry is remembered after it passed. */
 const RETIRED_MEMORY_MS = 24 * 60 * 60_000;
 
+/** Vault will not renew a token with less than this left before its max TTL. */
+const LAST_SECOND_MS = 1_000;
+
 /** A valid token refused a path: log in for fresh policies at most this often. */
 const POLICY_RELOGIN_INTERVAL_MS = 60_000;
 
@@ -244,6 +247,13 @@ export class AuthHandler extends EventEmitter<AuthEvents> {
           ? nextAction({ kind: 'interval', since: this.now(), ttlMs: 0, renewable: false, capped: false, failures: this.failures, failedAction: 'refetch', retryAfterMs: this.retryAfterMs }, this.now(), this.random(), this.backoff)
           : { action: 'refetch' as const, at: this.now() };
       if (token && this.failures === 0) this.plannedAt = decision.at;
+      if (token && decision.action === 'renew' && this.failures > 0 && decision.at + LAST_SECOND_MS >= tokenExpiresAt(token)) {
+        // The retry would come in (or after) the token's last second: log in now, while it still
+        // serves. Vault refuses (500) to renew a token in the last second before its max TTL, so
+        // this is how a token whose cap no shortened renewal announced is replaced in time.
+        await this.login(signal);
+        continue;
+      }
       const wake = this.wake.signal;
       try {
         await sleepUntil(decision.at, this.now, signal, wake);

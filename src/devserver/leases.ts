@@ -67,10 +67,10 @@ export class LeaseStore {
     if (!lease) throw new Error('lease not found');
     if (!lease.renewable) throw new Error('lease is not renewable');
     const now = this.now();
-    const { ttl, ttlMs, warnings } = calculateTtl({
+    const { ttl, warnings } = calculateTtl({
       increment, defaultTtl: lease.defaultTtl, maxTtl: lease.maxTtl, issueTime: lease.issueTime, now,
     });
-    lease.expireAt = now + ttlMs;
+    lease.expireAt = now + ttl * 1000;
     lease.lastRenewal = now;
     return { lease, ttl, warnings };
   }

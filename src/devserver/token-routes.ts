@@ -3,7 +3,7 @@ import type { DevContext } from './context.js';
 import { boolField, durationField, stringField, stringList, stringMap } from './fields.js';
 import { addRoute, type Call } from './route.js';
 import { authBlock, lookupData } from './token-view.js';
-import type { TokenEntry } from './tokens.js';
+import { PastMaxTtlError, type TokenEntry } from './tokens.js';
 import { badRequest, VaultHttpError, type Reply } from './vault-http.js';
 
 /** The token auth method at auth/token: create, lookup, renew and revoke. */
@@ -43,6 +43,7 @@ export function addTokenRoutes(router: Router, ctx: DevContext): void {
       return { auth: authBlock(token, ttl), warnings };
     } catch (error) {
       if (error instanceof VaultHttpError) throw error;
+      if (error instanceof PastMaxTtlError) throw new VaultHttpError(500, [`1 error occurred:\n\t* ${error.message}\n\n`]);
       throw badRequest((error as Error).message);
     }
   };

@@ -102,6 +102,7 @@ export class TokenStore {
   }
 
   /** Throws a plain Error with Vault's message when the token cannot be renewed. */
+  /** Throws PastMaxTtlError with under a second left before the max TTL, as Vault does. */
   renew(token: TokenEntry, increment: number): { ttl: number; warnings: string[] } {
     if (!token.renewable || token.expireAt === null) throw new Error('lease is not renewable');
     const now = this.now();
@@ -109,7 +110,9 @@ export class TokenStore {
       increment, defaultTtl: token.defaultTtl, period: token.period, maxTtl: token.maxTtl,
       explicitMaxTtl: token.explicitMaxTtl, issueTime: token.issueTime, now,
     });
-    token.expireAt = now + result.ttlMs;
+    // Vault refuses, with a 500, to renew a token with under a second left before its max TTL.
+    if (result.ttl <= 0) throw new PastMaxTtlError();
+    token.expireAt = now + result.ttl * 1000;
     token.lastRenewal = now;
     return result;
   }
@@ -154,5 +157,12 @@ export class TokenStore {
   liveCount(): number {
     this.sweep();
     return [...this.tokens.values()].filter((t) => !t.isRoot).length;
+  }
+}
+
+/** Vault's answer to renewing a token with under a second left before its max TTL (HTTP 500). */
+export class PastMaxTtlError extends Error {
+  constructor() {
+    super('past the max TTL, cannot renew');
   }
 }

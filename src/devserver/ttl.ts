@@ -21,35 +21,30 @@ export interface TtlInput {
 
 /**
  * The TTL a new or renewed lease gets, following Vault's CalculateTTL: expiry never passes
- * issue time + effective max TTL, and capping adds Vault's warning. Vault caps with the exact
- * time left and reports whole seconds rounded down, so `ttlMs` (the real lifetime, what expiry is
- * set from) can exceed `ttl` * 1000 by under a second; rounding the elapsed time instead would let
- * a renewal 4.6 s into a 6 s max TTL report 2 s, uncapped, and outlive the max.
+ * issue time + effective max TTL, and capping adds Vault's warning. A capped TTL is the exact
+ * time left truncated to whole seconds, and that is the lifetime granted (checked against
+ * bao server -dev: a token renewed 5.3 s into a 6 s max TTL gets 1 s and expires 1 s later;
+ * renewed with under a second left, it is refused: see tokens.ts).
  */
-export function calculateTtl(input: TtlInput): { ttl: number; ttlMs: number; warnings: string[] } {
+export function calculateTtl(input: TtlInput): { ttl: number; warnings: string[] } {
   const warnings: string[] = [];
   const explicit = input.explicitMaxTtl ?? 0;
   const elapsedMs = input.now - input.issueTime;
-  let ttlMs: number;
   if (input.period && input.period > 0) {
-    ttlMs = Math.min(input.period, SYSTEM_MAX_TTL) * 1000;
-    if (explicit > 0) ttlMs = capTo(ttlMs, explicit * 1000 - elapsedMs, warnings);
-  } else {
-    const ttl = input.increment > 0 ? input.increment : input.defaultTtl > 0 ? input.defaultTtl : SYSTEM_DEFAULT_TTL;
-    let maxTtl = SYSTEM_MAX_TTL;
-    if (input.maxTtl > 0 && input.maxTtl < maxTtl) maxTtl = input.maxTtl;
-    if (explicit > 0 && explicit < maxTtl) maxTtl = explicit;
-    ttlMs = capTo(ttl * 1000, maxTtl * 1000 - elapsedMs, warnings);
+    let ttl = Math.min(input.period, SYSTEM_MAX_TTL);
+    if (explicit > 0) ttl = capTo(ttl, explicit * 1000 - elapsedMs, warnings);
+    return { ttl, warnings };
   }
-  ttlMs = Math.max(0, ttlMs);
-  return { ttl: Math.floor(ttlMs / 1000), ttlMs, warnings };
+  const ttl = input.increment > 0 ? input.increment : input.defaultTtl > 0 ? input.defaultTtl : SYSTEM_DEFAULT_TTL;
+  let maxTtl = SYSTEM_MAX_TTL;
+  if (input.maxTtl > 0 && input.maxTtl < maxTtl) maxTtl = input.maxTtl;
+  if (explicit > 0 && explicit < maxTtl) maxTtl = explicit;
+  return { ttl: capTo(ttl, maxTtl * 1000 - elapsedMs, warnings), warnings };
 }
 
-function capTo(ttlMs: number, remainingMs: number, warnings: string[]): number {
-  if (ttlMs <= remainingMs) return ttlMs;
-  const capped = Math.max(0, remainingMs);
-  warnings.push(
-    `TTL of "${formatGoDuration(ttlMs / 1000)}" exceeded the effective max_ttl of "${formatGoDuration(Math.floor(capped / 1000))}"; TTL value is capped accordingly`,
-  );
+function capTo(ttl: number, remainingMs: number, warnings: string[]): number {
+  if (ttl * 1000 <= remainingMs) return ttl;
+  const capped = Math.max(0, Math.floor(remainingMs / 1000));
+  warnings.push(`TTL of "${formatGoDuration(ttl)}" exceeded the effective max_ttl of "${formatGoDuration(capped)}"; TTL value is capped accordingly`);
   return capped;
 }

@@ -71,23 +71,43 @@ describe('AuthHandler timing and login log line', () => {
   });
 
   it('plans the renewal from the last success, keeps that plan through failures, and shows a dropped token as ended', async () => {
+    // 8 s: the failed renewals and their retries (at about half the time left) all come before the
+    // token's last second, where a failure means a new login instead.
+    fake.on('POST', LOGIN, { body: { auth: { client_token: 'hvs.secret-token-8s', accessor: 'accessor-8s', policies: ['app'], lease_duration: 8, renewable: true } } });
     fake.queue('POST', RENEW, { status: 503 }, { status: 503 });
     fake.on('POST', RENEW, { status: 403, body: { errors: ['permission denied'] } });
     const auth = start();
     await auth.tokenFor(controller.signal);
     await until(() => auth.timing()?.nextRenewalAt !== undefined, 'a planned renewal');
     const planned = auth.timing()!;
-    assert.equal(planned.ttlMs, 2_000);
+    assert.equal(planned.ttlMs, 8_000);
     // random 0.5: the first renewal after start at 40% of the TTL (the 10–70% start window).
-    const loginAt = planned.expiresAt - 2_000;
-    assert.ok(Math.abs(planned.nextRenewalAt! - (loginAt + 800)) < 50, `planned ${planned.nextRenewalAt! - loginAt} ms after login`);
-    await until(() => fake.requestsTo('POST', RENEW).length === 2, 'two failed renewals');
+    const loginAt = planned.expiresAt - 8_000;
+    assert.ok(Math.abs(planned.nextRenewalAt! - (loginAt + 3_200)) < 50, `planned ${planned.nextRenewalAt! - loginAt} ms after login`);
+    await until(() => fake.requestsTo('POST', RENEW).length === 2, 'two failed renewals', 10_000);
     assert.equal(auth.timing()?.nextRenewalAt, planned.nextRenewalAt, 'retries do not move the plan');
     // The third renewal is refused (403): the token is dropped and, until a new login, reads as ended then.
     fake.on('POST', LOGIN, { status: 503 });
-    await until(() => fake.requestsTo('POST', RENEW).length === 3 && auth.current() === undefined, 'the token dropped');
+    await until(() => fake.requestsTo('POST', RENEW).length === 3 && auth.current() === undefined, 'the token dropped', 10_000);
     const ended = auth.timing();
     assert.ok(ended && ended.expiresAt <= Date.now() && ended.expiresAt > loginAt, 'the dropped token ended when it was dropped');
     assert.equal(ended.nextRenewalAt, planned.nextRenewalAt);
+  });
+
+  it('a renewal refused in the token\'s last second (Vault\'s 500 at its max TTL) leads to a login before the token ends, with no gap', async () => {
+    fake.on('POST', RENEW, { status: 500, body: { errors: ['1 error occurred:\n\t* past the max TTL, cannot renew\n\n'] } });
+    const auth = start();
+    const first = await auth.tokenFor(controller.signal);
+    const gaps: number[] = [];
+    const watch = setInterval(() => {
+      if (!auth.current()) gaps.push(Date.now());
+    }, 5);
+    try {
+      await until(() => auth.current() !== undefined && auth.current()!.token !== first, 'a second login', 3_000);
+    } finally {
+      clearInterval(watch);
+    }
+    assert.deepEqual(gaps, [], 'never without a usable token');
+    assert.ok(fake.requestsTo('POST', RENEW).length >= 1, 'the renewal was tried first');
   });
 });

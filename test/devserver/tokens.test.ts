@@ -53,6 +53,25 @@ describe('devserver token auth', () => {
     assert.equal((await vaultError(vault.tokenLookupSelf())).status, 403);
   });
 
+  it('in the last second before the max TTL, refuses to renew with a 500, as Vault does, and the token lives out that second', async () => {
+    const token = await createToken({ ttl: '2s', explicit_max_ttl: '6s' });
+    const vault = client(server, token);
+    for (const at of [1.5, 1.5]) {
+      clock.advanceSeconds(at);
+      assert.equal((await vault.tokenRenewSelf({ increment: 2 })).auth.lease_duration, 2);
+    }
+    clock.advanceSeconds(1.6);
+    const capped = await vault.tokenRenewSelf({ increment: 2 });
+    assert.equal(capped.auth.lease_duration, 1, '1.4 s left, truncated to 1');
+    clock.advanceSeconds(0.7);
+    const refused = await vaultError(vault.tokenRenewSelf({ increment: 2 }));
+    assert.equal(refused.status, 500);
+    assert.deepEqual(refused.body.errors, ['1 error occurred:\n\t* past the max TTL, cannot renew\n\n']);
+    assert.equal((await vault.tokenLookupSelf()).data.ttl, 0, 'still alive for its last fraction of a second');
+    clock.advanceSeconds(0.4);
+    assert.equal((await vaultError(vault.tokenLookupSelf())).status, 403);
+  });
+
   it('renews a periodic token to its period', async () => {
     const token = await createToken({ period: '2m', ttl: '1h' });
     clock.advanceSeconds(60);
