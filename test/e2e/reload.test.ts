@@ -233,22 +233,27 @@ forEachBackend('config reload (real agent process)', function (backend) {
     assert.equal(await reloads('failure'), 3);
   });
 
-  it('reloads on SIGHUP a config edited where the file watcher cannot see it', async () => {
-    // The config path is a symlink to a file in another directory: editing the target in place
-    // raises no event in the watched directory, so only SIGHUP can tell the agent.
-    const real = join(vault.base, 'real');
+  it('reloads on SIGHUP a config changed where the file watcher cannot see it', async () => {
+    // The config is read through a directory symlink that lives outside every watched directory:
+    // pointing it at another directory changes what the path holds without touching the watched
+    // file or its directory, so no event arrives and only SIGHUP can tell the agent.
+    const first = join(vault.base, 'first');
+    const second = join(vault.base, 'second');
     const linked = join(vault.base, 'linked');
-    await mkdir(real);
-    await mkdir(linked);
-    await writeFile(join(real, 'config.yaml'), stringify(document([DB])));
-    await symlink(join(real, 'config.yaml'), join(linked, 'config.yaml'));
+    await mkdir(first);
+    await mkdir(second);
+    await writeFile(join(first, 'config.yaml'), stringify(document([DB])));
+    await writeFile(join(second, 'config.yaml'), stringify(document([DB, EXTRA])));
+    await symlink(first, linked);
     agent = AgentProcess.start(['run', '--config', join(linked, 'config.yaml')]);
     await agent.waitReady();
     await agent.waitForLog('vaultlet started');
 
-    await writeFile(join(real, 'config.yaml'), stringify(document([DB, EXTRA])));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await symlink(second, `${linked}.next`);
+    await rename(`${linked}.next`, linked);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.equal(await reloads('success'), 0, 'not seen without SIGHUP');
+    assert.equal(await exists('extra.json'), false);
     process.kill(agent.child.pid!, 'SIGHUP');
     await agent.waitFor('extra.json', () => exists('extra.json'), 10_000);
     await waitForReloads('success', 1);

@@ -28,6 +28,8 @@ export interface FaultProxy {
   readonly faults: ProxyFaults;
   readonly requests: ProxiedRequest[];
   countRequests(match?: RequestMatch, sinceMs?: number): number;
+  /** Every token the proxy saw sent or handed out (the root token aside), for tests that check none leaks. */
+  tokensSeen(): string[];
   /** Stops listening and drops open connections (ECONNREFUSED), like a Vault that is down. */
   refuseConnections(): Promise<void>;
   acceptConnections(): Promise<void>;
@@ -132,6 +134,7 @@ export async function startFaultProxy(upstream: string, rootToken: string): Prom
     faults,
     requests,
     countRequests: (match, sinceMs) => countRequests(requests, match, sinceMs),
+    tokensSeen: () => [...accessors.keys()].filter((token) => token !== rootToken),
     refuseConnections: () => listener.refuse(),
     acceptConnections: () => listener.listen(),
     close: () => (closing ??= (async () => {

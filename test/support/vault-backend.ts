@@ -32,6 +32,8 @@ export interface VaultBackend {
   /** Every request that came through the proxy. */
   readonly requests: readonly ProxiedRequest[];
   countRequests(match?: RequestMatch, sinceMs?: number): number;
+  /** Every token the agent sent or was handed through the proxy (not the root token). */
+  tokensSeen(): string[];
   /** Distinct leases handed out through the proxy whose id starts with `prefix`. */
   leasesIssued(prefix?: string): number;
   /** Live secret leases (token leases under auth/ excluded) below `prefix`, oldest first. */
@@ -103,6 +105,7 @@ async function behindProxy(kind: BackendKind, directUrl: string, rootToken: stri
     faults: proxy.faults,
     requests: proxy.requests,
     countRequests: (match, sinceMs) => proxy.countRequests(match, sinceMs),
+    tokensSeen: () => proxy.tokensSeen(),
     leasesIssued: (prefix = '') => new Set(proxy.requests.filter((r) => r.leaseId?.startsWith(prefix)).map((r) => r.leaseId)).size,
     leaseIds,
     leaseCount: async (prefix) => (await leaseIds(prefix)).length,
