@@ -98,12 +98,13 @@ describe('SecretWorker: leases it cannot use, files it cannot write', () => {
   });
 
   it('keeps (and renews) a credential whose file cannot be written, writes it once it can, and takes no new one', async () => {
-    fake.on('GET', CREDS, issue(1));
-    fake.on('PUT', RENEW, (request) => ({ body: { lease_id: (request.body as { lease_id: string }).lease_id, lease_duration: 1, renewable: true } }));
+    fake.on('GET', CREDS, issue(2));
+    fake.on('PUT', RENEW, (request) => ({ body: { lease_id: (request.body as { lease_id: string }).lease_id, lease_duration: 2, renewable: true } }));
     await mkdir(join(dir, 'db.json')); // a directory where the file goes: every write fails
     const w = worker(db());
     runs.push(w.run(controller.signal));
-    await until(() => fake.requestsTo('PUT', RENEW).length >= 3, 'three renewals of the unwritten credential', 5_000);
+    // 2 s leases, not 1: on a loaded machine a late timer must not let a 1 s lease lapse.
+    await until(() => fake.requestsTo('PUT', RENEW).length >= 3, 'three renewals of the unwritten credential', 10_000);
     assert.equal(fake.requestsTo('GET', CREDS).length, 1, 'one credential for three TTLs');
     assert.match(w.readiness().reason ?? '', /"db": fetched but its file could not be written: .*db\.json/);
     await rmdir(join(dir, 'db.json'));
